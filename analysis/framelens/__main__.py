@@ -1,0 +1,6 @@
+"""``python -m framelens`` runs the CLI."""
+import sys
+
+from .cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+"""What every CLI verb shares: reading INPUT (a file, a folder or the word ``sample``), writing tables."""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+import pandas as pd
+
+from ..corpus import Corpus, CorpusWarning, read_corpus
+from ..io_utils import write_table
+
+SAMPLE = "sample"
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """INPUT and the column-mapping options of :func:`framelens.read_corpus`."""
+    parser.add_argument("input", metavar="INPUT",
+                        help="CSV/TSV, JSONL(.gz), Parquet, a folder of .txt files, or 'sample' for the embedded corpus")
+    group = parser.add_argument_group("input columns")
+    for role, default in (("text", "text"), ("source", "source"), ("id", "doc_id"), ("date", "date"), ("title", "title")):
+        group.add_argument(f"--{role}-column", dest=f"{role}_column", metavar="NAME", default=None,
+                           help=f"column holding the {role} (default: {default!r} if present)")
+    group.add_argument("--encoding", default="utf-8", help="file encoding (default utf-8)")
+    group.add_argument("--replace-errors", action="store_true",
+                       help="replace undecodable bytes instead of failing (the count is reported)")
+    group.add_argument("--on-duplicate", choices=("error", "first"), default="error",
+                       help="duplicate ids: fail (default) or keep the first of each")
+
+
+def load_input(value: str, args: argparse.Namespace | None = None) -> Corpus:
+    """The corpus named on the command line; reading issues are printed to stderr, one per line."""
+    if value == SAMPLE:
+        from ..datasets import load_sample
+
+        return load_sample()
+    kwargs = {}
+    if args is not None:
+        kwargs = dict(
+            text=getattr(args, "text_column", None), source=getattr(args, "source_column", None),
+            id=getattr(args, "id_column", None), date=getattr(args, "date_column", None),
+            title=getattr(args, "title_column", None), encoding=getattr(args, "encoding", "utf-8"),
+            errors="replace" if getattr(args, "replace_errors", False) else "strict",
+            on_duplicate=getattr(args, "on_duplicate", "error"),
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorpusWarning)  # reported below, one line per issue
+        corpus = read_corpus(value, **kwargs)
+    for row in corpus.issues.itertuples(index=False):
+        where = ", ".join(str(x) for x in (row.file, f"row {row.row}" if row.row is not None else None,
+                                            f"field {row.field!r}" if row.field else None) if x)
+        print(f"framelens: note: {where}: {row.issue}", file=sys.stderr)
+    return corpus
+
+
+def emit_table(df: pd.DataFrame, out: str | None, *, what: str) -> None:
+    """Write ``df`` to ``out`` (format by extension) or print it when no file is given."""
+    if out:
+        path = write_table(df, out)
+        print(f"wrote {len(df)} {what} rows to {path}", file=sys.stderr)
+    else:
+        with pd.option_context("display.max_rows", 60, "display.width", 160, "display.max_columns", 30):
+            print(df.to_string(index=False) if len(df) <= 200 else df)

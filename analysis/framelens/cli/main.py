@@ -1,0 +1,61 @@
+"""The ``framelens`` command: parse, dispatch to a verb module, turn input errors into one line.
+
+Each verb module exposes ``register(subparsers)``, which adds its parser and sets ``func`` to a
+``run(args) -> int``. The verbs call the same public functions a Python user calls.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from .._version import __version__
+from ..errors import FramelensError
+
+VERB_MODULES = ("score", "lexicon", "corpus", "compare")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="framelens",
+        description="Measure how news sources frame events: lexicon scoring, comparisons, reports.",
+        epilog="INPUT is a CSV/TSV, JSONL(.gz), Parquet file, a folder of .txt files, or 'sample'. "
+               "Run 'framelens VERB --help' for each verb.",
+    )
+    parser.add_argument("--version", action="version", version=f"framelens {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for name in VERB_MODULES:
+        try:
+            module = importlib.import_module(f".{name}", __package__)
+        except ModuleNotFoundError as exc:  # a verb whose optional module is not part of this build
+            if exc.name and exc.name.startswith("framelens"):
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (FramelensError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        if args.debug:
+            raise
+        message = str(exc).replace("\n", " ")
+        print(f"framelens: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("framelens: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # python -m framelens.cli.main
+    sys.exit(main())

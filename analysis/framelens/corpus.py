@@ -1,0 +1,321 @@
+"""The corpus: documents with canonical columns, validated once, fingerprinted, cached views.
+
+``read_corpus`` turns files or a DataFrame into a :class:`Corpus` whose ``docs`` table has the columns
+``doc_id, source, date, title, text`` followed by any other metadata columns, kept as they are.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from html import escape
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from .errors import InputError, ParameterError
+from .readers import ReadIssue, read_table
+
+CANONICAL = ("doc_id", "source", "date", "title", "text")
+DATE_BINS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+MISSING_GROUP = "(missing)"
+
+
+class CorpusWarning(UserWarning):
+    """Something in the input was repaired or is suspicious (empty texts, unparseable dates...)."""
+
+
+class Corpus:
+    """Documents with canonical columns, plus metadata and a report of what reading found.
+
+    Build one with :func:`read_corpus`. The ``docs`` table is treated as read-only: derived views
+    (sentences, compiled matches) are cached on the object.
+
+    Attributes
+    ----------
+    docs : pandas.DataFrame
+        ``doc_id, source, date, title, text`` then the other metadata columns.
+    meta : dict
+        Free-form description (``name``, ``fictional``, ``path`` …).
+    issues : pandas.DataFrame
+        What reading repaired or noticed: ``file, row, field, issue``.
+
+    Examples
+    --------
+    >>> import pandas as pd, framelens
+    >>> c = framelens.read_corpus(pd.DataFrame({"text": ["Rebels said so.", "The army denied it."],
+    ...                                         "source": ["A", "B"]}))
+    >>> len(c), list(c.docs.columns)
+    (2, ['doc_id', 'source', 'date', 'title', 'text'])
+    """
+
+    def __init__(self, docs: pd.DataFrame, meta: dict | None = None, issues: Sequence[ReadIssue] = ()):
+        missing = [c for c in CANONICAL if c not in docs.columns]
+        if missing:
+            raise InputError(f"Corpus needs the canonical columns; missing {missing}")
+        self.docs = docs
+        self.meta = dict(meta or {})
+        self.issues = pd.DataFrame([vars(i) for i in issues], columns=["file", "row", "field", "issue"])
+        self._cache: dict[str, Any] = {}
+
+    # -- basic views ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    @property
+    def texts(self) -> list[str]:
+        if "texts" not in self._cache:
+            self._cache["texts"] = self.docs["text"].tolist()
+        return self._cache["texts"]
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return self.docs["doc_id"].tolist()
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical content (ids, sources, dates, titles, texts in order)."""
+        if "fingerprint" not in self._cache:
+            h = hashlib.sha256()
+            dates = self.docs["date"].dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
+            for row in zip(self.docs["doc_id"], self.docs["source"], dates, self.docs["title"], self.docs["text"]):
+                for value in row:
+                    h.update(str(value).encode("utf-8"))
+                    h.update(b"\x1f")
+                h.update(b"\x1e")
+            self._cache["fingerprint"] = h.hexdigest()
+        return self._cache["fingerprint"]
+
+    def provenance(self) -> dict:
+        return {"name": self.meta.get("name"), "n_docs": len(self), "sha256": self.fingerprint}
+
+    def sentence_spans(self) -> list[list[tuple[int, int]]]:
+        """Per document, the (start, end) offsets of its sentences (offline NLTK Punkt), cached."""
+        if "sentence_spans" not in self._cache:
+            from .text import sentence_spans
+
+            self._cache["sentence_spans"] = [sentence_spans(t) for t in self.texts]
+        return self._cache["sentence_spans"]
+
+    def subset(self, mask: Any) -> "Corpus":
+        """A new Corpus with the rows selected by a boolean mask or index labels."""
+        docs = self.docs.loc[mask].reset_index(drop=True)
+        return Corpus(docs, {**self.meta, "subset_of": self.fingerprint}, ())
+
+    # -- grouping ---------------------------------------------------------------------------
+    def _group_column(self, key: str) -> pd.Series:
+        if key in self.docs.columns:
+            col = self.docs[key]
+            if pd.api.types.is_datetime64_any_dtype(col):
+                return col.dt.strftime("%Y-%m-%d").fillna(MISSING_GROUP)
+            return col.astype("string").fillna(MISSING_GROUP).replace("", MISSING_GROUP).astype(str)
+        if key in DATE_BINS:
+            periods = self.docs["date"].dt.to_period(DATE_BINS[key])
+            return periods.astype(str).where(self.docs["date"].notna(), MISSING_GROUP)
+        raise ParameterError(
+            f"by: no column {key!r} in the corpus; columns: {', '.join(map(str, self.docs.columns))}; "
+            f"date bins: {', '.join(DATE_BINS)}"
+        )
+
+    def group_frame(self, by: str | Sequence[str]) -> pd.DataFrame:
+        """One column per key of ``by`` (a column name or a date bin), aligned with ``docs``."""
+        keys = [by] if isinstance(by, str) else list(by)
+        if not keys:
+            raise ParameterError("by: give at least one column name or date bin")
+        return pd.DataFrame({k: self._group_column(k) for k in keys}, index=self.docs.index)
+
+    def groups(self, by: str | Sequence[str]) -> pd.Series:
+        """Group keys per document as strings (several keys joined by " | ")."""
+        frame = self.group_frame(by)
+        if frame.shape[1] == 1:
+            return frame.iloc[:, 0].rename(frame.columns[0])
+        return frame.astype(str).agg(" | ".join, axis=1).rename(" | ".join(frame.columns))
+
+    # -- display ----------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """Documents, tokens, dates and empty texts per source."""
+        from .text import count_tokens
+
+        tokens = pd.Series([count_tokens(t) for t in self.texts], index=self.docs.index)
+        frame = pd.DataFrame({"source": self.docs["source"], "tokens": tokens, "date": self.docs["date"],
+                              "empty": self.docs["text"].str.strip().eq("")})
+        return frame.groupby("source", sort=True).agg(
+            docs=("tokens", "size"), tokens=("tokens", "sum"), first_date=("date", "min"),
+            last_date=("date", "max"), empty_texts=("empty", "sum"),
+        )
+
+    def __repr__(self) -> str:
+        name = self.meta.get("name") or "corpus"
+        fictional = " (fictional)" if self.meta.get("fictional") else ""
+        return (f"<Corpus {name}{fictional}: {len(self)} documents, {self.docs['source'].nunique()} sources, "
+                f"sha256 {self.fingerprint[:12]}…>")
+
+    def _repr_html_(self) -> str:
+        name = escape(str(self.meta.get("name") or "corpus"))
+        fictional = " <i>(fictional)</i>" if self.meta.get("fictional") else ""
+        dates = self.docs["date"].dropna()
+        span = f"{dates.min():%Y-%m-%d} – {dates.max():%Y-%m-%d}" if len(dates) else "no dates"
+        counts = self.docs["source"].value_counts().head(12)
+        rows = "".join(f"<tr><td>{escape(str(s))}</td><td>{n}</td></tr>" for s, n in counts.items())
+        more = f"<p>… and {self.docs['source'].nunique() - 12} more sources</p>" if self.docs["source"].nunique() > 12 else ""
+        extra = [c for c in self.docs.columns if c not in CANONICAL]
+        return (
+            f"<div><b>Corpus {name}</b>{fictional}: {len(self)} documents, {self.docs['source'].nunique()} sources, "
+            f"{escape(span)}; metadata columns: {escape(', '.join(map(str, extra))) or 'none'}; "
+            f"sha256 <code>{self.fingerprint[:16]}…</code>"
+            f"<table><thead><tr><th>source</th><th>documents</th></tr></thead><tbody>{rows}</tbody></table>{more}"
+            + (f"<p>{len(self.issues)} reading issue(s): see <code>.issues</code></p>" if len(self.issues) else "")
+            + "</div>"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+def _take_column(raw: pd.DataFrame, wanted: str | None, default: str, role: str, file: str | None) -> str | None:
+    """The raw column playing ``role``: the one the user named (must exist) or the default if present."""
+    if wanted is not None:
+        if wanted not in raw.columns:
+            raise InputError(
+                f"no column {wanted!r} for {role}; the columns are: {', '.join(map(str, raw.columns))}",
+                file=file, field=wanted,
+            )
+        return wanted
+    return default if default in raw.columns else None
+
+
+def _parse_dates(values: pd.Series, file: str | None, issues: list[ReadIssue]) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = values
+    else:
+        text = values.astype("string").str.strip()
+        out = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        retry = out.isna() & text.fillna("").ne("")
+        if retry.any():  # fall back to per-value parsing for other common formats
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out.loc[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
+        bad = out.isna() & text.fillna("").ne("")
+        for pos in bad[bad].index[:20]:
+            issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), "date",
+                                    f"unparseable date {values[pos]!r} kept as missing"))
+        if bad.sum() > 20:
+            issues.append(ReadIssue(file or "<DataFrame>", None, "date", f"{int(bad.sum())} unparseable dates in all"))
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert("UTC").dt.tz_localize(None)  # one clock for every document
+    return out.astype("datetime64[ns]")
+
+
+def _row_label(pos: Any, file: str | None) -> Any:
+    """1-based data row for files (as a spreadsheet counts records), the index label for DataFrames."""
+    return int(pos) + 1 if file is not None else pos
+
+
+def read_corpus(
+    data: str | os.PathLike | pd.DataFrame,
+    text: str | None = None,
+    source: str | None = None,
+    id: str | None = None,  # noqa: A002 - the name users know from read_csv-style APIs
+    date: str | None = None,
+    title: str | None = None,
+    *,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    on_duplicate: str = "error",
+    meta: dict | None = None,
+) -> Corpus:
+    """Read documents into a :class:`Corpus`.
+
+    Parameters
+    ----------
+    data : path or DataFrame
+        CSV, TSV, JSONL (also ``.gz``), Parquet, a folder of ``.txt`` files (``source`` = sub-folder
+        name), or a DataFrame.
+    text, source, id, date, title : str, optional
+        Column names playing each role. When not given, a column already called ``text``,
+        ``source``, ``doc_id``, ``date`` or ``title`` is used if present; ``text`` is required.
+        A missing ``doc_id`` becomes row numbers, a missing ``source`` is ``"(missing)"``.
+    encoding, errors : str
+        Decoding of files; ``errors="replace"`` replaces undecodable bytes and reports how many.
+    on_duplicate : {"error", "first"}
+        Duplicate ids raise an error listing them, or keep the first of each (reported).
+    meta : dict, optional
+        Stored as ``Corpus.meta``.
+
+    Returns
+    -------
+    Corpus
+
+    Notes
+    -----
+    Nothing is dropped silently: empty texts and unparseable dates are kept and reported in
+    ``Corpus.issues`` and as a :class:`CorpusWarning`.
+
+    Examples
+    --------
+    >>> import pandas as pd, framelens
+    >>> df = pd.DataFrame({"body": ["Rebels shelled the town."], "outlet": ["Wire"], "day": ["2024-05-01"]})
+    >>> c = framelens.read_corpus(df, text="body", source="outlet", date="day")
+    >>> c.docs.loc[0, "source"], str(c.docs.loc[0, "date"].date())
+    ('Wire', '2024-05-01')
+    """
+    issues: list[ReadIssue] = []
+    if isinstance(data, pd.DataFrame):
+        raw, file = data.copy(), None
+    else:
+        raw, issues = read_table(data, encoding=encoding, errors=errors)
+        file = str(data)
+    if on_duplicate not in ("error", "first"):
+        raise ParameterError(f"on_duplicate must be 'error' or 'first', not {on_duplicate!r}")
+
+    roles = {
+        "text": _take_column(raw, text, "text", "text", file),
+        "source": _take_column(raw, source, "source", "source", file),
+        "doc_id": _take_column(raw, id, "doc_id", "id", file),
+        "date": _take_column(raw, date, "date", "date", file),
+        "title": _take_column(raw, title, "title", "title", file),
+    }
+    if roles["text"] is None:
+        raise InputError(
+            f"no column 'text'; name the text column with text=...; the columns are: "
+            f"{', '.join(map(str, raw.columns))}", file=file, field="text",
+        )
+    raw = raw.reset_index(drop=True) if file is not None else raw
+    n = len(raw)
+    docs = pd.DataFrame(index=raw.index)
+    docs["doc_id"] = raw[roles["doc_id"]].astype(str) if roles["doc_id"] else [f"{i + 1}" for i in range(n)]
+    docs["source"] = raw[roles["source"]].astype("string").fillna(MISSING_GROUP).astype(str) if roles["source"] else MISSING_GROUP
+    docs["date"] = _parse_dates(raw[roles["date"]], file, issues) if roles["date"] else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    docs["title"] = raw[roles["title"]].astype("string").fillna("").astype(str) if roles["title"] else ""
+    texts = raw[roles["text"]]
+    missing_text = texts.isna()
+    docs["text"] = texts.astype("string").fillna("").astype(str)
+    used = {c for c in roles.values() if c}
+    for col in raw.columns:
+        if col not in used and col not in docs.columns:
+            docs[col] = raw[col]
+
+    # Duplicate ids: an error listing them, or keep the first of each on request.
+    dup = docs["doc_id"].duplicated(keep="first")
+    if dup.any():
+        dup_ids = docs.loc[docs["doc_id"].duplicated(keep=False), "doc_id"].unique().tolist()
+        if on_duplicate == "error":
+            shown = ", ".join(map(repr, dup_ids[:10])) + (f" … ({len(dup_ids)} in all)" if len(dup_ids) > 10 else "")
+            raise InputError(f"duplicate ids: {shown}; pass on_duplicate='first' to keep the first of each",
+                             file=file, field=roles["doc_id"] or "doc_id")
+        for pos in dup[dup].index:
+            issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), roles["doc_id"] or "doc_id",
+                                    f"duplicate id {docs.at[pos, 'doc_id']!r} dropped (on_duplicate='first')"))
+        docs = docs.loc[~dup]
+
+    empty = docs["text"].str.strip().eq("")
+    for pos in empty[empty].index:
+        what = "missing text" if missing_text.get(pos, False) else "empty or whitespace-only text"
+        issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), roles["text"], f"{what} (kept, counted)"))
+
+    docs = docs.reset_index(drop=True)
+    info = {"path": file, **(meta or {})}
+    if issues:
+        counts = pd.Series([i.issue.split(" (")[0].split(" '")[0] for i in issues]).value_counts()
+        summary = "; ".join(f"{n} × {what}" for what, n in counts.items())
+        warnings.warn(f"{file or 'DataFrame'}: {summary} (see Corpus.issues)", CorpusWarning, stacklevel=2)
+    return Corpus(docs, info, issues)
