@@ -83,10 +83,9 @@ def decode(data: bytes, path: Path, encoding: str, errors: str) -> tuple[str, in
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             raise InputError(
-                f"undecodable bytes at byte offset {exc.start} ({data[exc.start:exc.start + 4]!r}) for "
-                f"encoding {encoding!r}; pass encoding=... or errors='replace'",
+                f"undecodable bytes at line {line}, byte offset {exc.start} ({data[exc.start:exc.start + 4]!r}) "
+                f"for encoding {encoding!r}; pass encoding=... or errors='replace'",
                 file=path,
-                row=f"{line} (line)",
             ) from None
     if errors != "replace":
         raise InputError(f"errors must be 'strict' or 'replace', not {errors!r}", file=path)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import pandas as pd
+
 from .common import emit_table
 
 
@@ -69,7 +71,7 @@ def run_validate(args: argparse.Namespace) -> int:
     report = validate_lexicon(lex)
     print(f"{lex.name} {lex.version}: {len(lex.families)} families, {len(lex.label_ids())} labels, {len(lex)} patterns")
     for row in report.itertuples(index=False):
-        line = f":{row.line}" if row.line is not None and row.line == row.line else ""
+        line = f":{int(row.line)}" if pd.notna(row.line) else ""
         print(f"{row.level}: {lex.source or lex.name}{line}: {row.entry}: {row.message}")
     warnings = int((report["level"] == "warning").sum()) if len(report) else 0
     print(f"{warnings} warning(s), {len(report) - warnings} note(s)", file=sys.stderr)

@@ -1,0 +1,45 @@
+"""Shared fixtures: realistic small news data, and the third-party corpora beside the repository."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FRAMELENS_SHARED", ROOT.parent / "shared"))
+SEED = SHARED / "seed" / "000_bf36275df13a3117.txt"
+
+
+def need_shared(path: Path) -> Path:
+    """Skip (with the reason) when a third-party file in ../shared is not present."""
+    if not path.exists():
+        pytest.skip(f"third-party data not present: {path} (../shared is not beside this checkout)")
+    return path
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return need_shared(SEED).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def news_frame() -> pd.DataFrame:
+    """Six short wire-style reports from three outlets."""
+    return pd.DataFrame({
+        "id": ["w1", "w2", "h1", "h2", "p1", "p2"],
+        "outlet": ["Wire", "Wire", "Herald", "Herald", "Post", "Post"],
+        "published": ["2024-03-01", "2024-03-02", "2024-03-01", "2024-04-02", "2024-03-03", "2024-04-05"],
+        "headline": ["Rebels advance", "Army retakes town", "Insurgents strike", "Regime shells market",
+                     "Terrorists attack base", "Rebel fighters regroup"],
+        "body": [
+            "Rebels advanced on the town on Sunday. The army said it repelled the attack.",
+            "Government forces retook the town, the army said. Rebel fighters withdrew.",
+            "Insurgents struck an army post. Pro-government forces claimed 12 insurgents were killed.",
+            "Regime forces shelled the market, killing 9 civilians, rebels said.",
+            "Terrorists attacked a base. The army said 4 terrorists died.",
+            "Rebel fighters regrouped north of the city. Regime forces denied losses.",
+        ],
+        "section": ["world"] * 6,
+    })

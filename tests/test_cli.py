@@ -1,0 +1,92 @@
+"""The framelens command as a user runs it: help, outputs by extension, one-line errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from framelens.cli.main import build_parser, main
+
+
+def run(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "framelens", *argv], capture_output=True, text=True, timeout=120)
+
+
+def verbs(parser) -> list[str]:
+    action = next(a for a in parser._actions if a.dest == "verb")
+    return list(action.choices)
+
+
+def test_every_verb_has_a_useful_help(capsys):
+    for verb in verbs(build_parser()):
+        with pytest.raises(SystemExit) as ex:
+            main([verb, "--help"])
+        assert ex.value.code == 0
+        out = capsys.readouterr().out
+        assert f"framelens {verb}" in out and len(out.splitlines()) >= 3, verb
+
+
+def test_score_writes_by_extension(tmp_path, news_frame):
+    src = tmp_path / "news.csv"
+    news_frame.to_csv(src, index=False)
+    out = tmp_path / "scores.parquet"
+    proc = run("score", str(src), "--text-column", "body", "--source-column", "outlet", "--id-column", "id",
+               "--lexicon", "conflict_actors", "--by", "source", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_parquet(out)
+    assert sorted(df["source"]) == ["Herald", "Post", "Wire"]
+    assert df.set_index("source").loc["Post", "count_terrorists"] == 2
+
+
+def test_score_sample_csv_and_provenance(tmp_path):
+    out = tmp_path / "s.csv"
+    assert main(["score", "sample", "--lexicon", "conflict_actors", "--by", "source", "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert df["source"].nunique() >= 6 and "share_rebels" in df.columns
+    prov = json.loads((tmp_path / "s.csv.provenance.json").read_text())
+    assert prov["lexicon"]["name"] == "conflict_actors" and len(prov["corpus"]["sha256"]) == 64
+
+
+def test_bad_input_is_one_line_without_traceback(tmp_path, news_frame):
+    src = tmp_path / "news.csv"
+    news_frame.to_csv(src, index=False)
+    proc = run("score", str(src), "--lexicon", "conflict_actors", "--out", str(tmp_path / "x.csv"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+    assert "news.csv" in proc.stderr and "no column 'text'" in proc.stderr and "body" in proc.stderr
+    assert not (tmp_path / "x.csv").exists()
+    debug = run("--debug", "score", str(src), "--lexicon", "conflict_actors")
+    assert "Traceback" in debug.stderr
+
+
+def test_unknown_lexicon_and_bad_extension_are_clear(tmp_path):
+    proc = run("score", "sample", "--lexicon", "no_such_lexicon")
+    assert proc.returncode == 2 and "no_such_lexicon" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run("score", "sample", "--lexicon", "conflict_actors", "--out", str(tmp_path / "x.xlsx"))
+    assert proc.returncode == 2 and ".xlsx" in proc.stderr
+
+
+def test_kwic_and_corpus_info_and_lexicon_verbs(tmp_path, capsys):
+    assert main(["kwic", "sample", "insurgen*", "--window", "4", "--out", str(tmp_path / "k.jsonl")]) == 0
+    k = pd.read_json(tmp_path / "k.jsonl", lines=True)
+    assert k["keyword"].str.lower().str.startswith("insurgen").all()
+    assert main(["corpus", "info", "sample"]) == 0
+    out = capsys.readouterr().out
+    assert "fictional" in out and "sha256" in out
+    assert main(["lexicon", "list"]) == 0
+    assert "conflict_actors" in capsys.readouterr().out
+    assert main(["lexicon", "show", "conflict_actors", "--family", "armed_opposition"]) == 0
+    assert "insurgents" in capsys.readouterr().out
+    assert main(["lexicon", "validate", "conflict_actors"]) == 0
+    assert main(["datasets", "list"]) == 0
+    assert "sample" in capsys.readouterr().out
+
+
+def test_lexicon_validate_reports_file_and_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nversion: '1'\nfamilies:\n  actors:\n    labels:\n      rebels:\n        paterns: [rebel]\n")
+    proc = run("lexicon", "validate", str(bad))
+    assert proc.returncode == 2 and "bad.yaml:7" in proc.stderr and "paterns" in proc.stderr

@@ -1,0 +1,151 @@
+"""read_corpus: formats, column roles, located errors, nothing silently dropped, fingerprints."""
+from __future__ import annotations
+
+import gzip
+import json
+import warnings
+
+import pandas as pd
+import pytest
+
+import framelens
+from framelens.corpus import CorpusWarning
+from framelens.errors import InputError, ParameterError
+
+ROLES = dict(text="body", source="outlet", id="id", date="published", title="headline")
+
+
+def read_quiet(*args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorpusWarning)
+        return framelens.read_corpus(*args, **kwargs)
+
+
+def test_dataframe_canonical_columns_and_metadata_kept(news_frame):
+    c = framelens.read_corpus(news_frame, **ROLES)
+    assert list(c.docs.columns) == ["doc_id", "source", "date", "title", "text", "section"]
+    assert c.docs["doc_id"].tolist() == ["w1", "w2", "h1", "h2", "p1", "p2"]
+    assert c.docs.loc[3, "date"] == pd.Timestamp("2024-04-02")
+    assert c.docs.loc[0, "title"] == "Rebels advance"
+    assert len(c.issues) == 0
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".jsonl.gz", ".parquet"])
+def test_every_file_format_reads_the_same_corpus(news_frame, tmp_path, suffix):
+    path = tmp_path / f"news{suffix}"
+    if suffix == ".csv":
+        news_frame.to_csv(path, index=False)
+    elif suffix == ".tsv":
+        news_frame.to_csv(path, index=False, sep="\t")
+    elif suffix == ".parquet":
+        news_frame.to_parquet(path)
+    else:
+        lines = "\n".join(json.dumps(r) for r in news_frame.to_dict("records")) + "\n"
+        path.write_bytes(gzip.compress(lines.encode()) if suffix.endswith(".gz") else lines.encode())
+    from_file = framelens.read_corpus(path, **ROLES)
+    from_frame = framelens.read_corpus(news_frame, **ROLES)
+    assert from_file.fingerprint == from_frame.fingerprint
+    pd.testing.assert_frame_equal(from_file.docs[["doc_id", "source", "text"]], from_frame.docs[["doc_id", "source", "text"]])
+
+
+def test_folder_of_text_files_source_is_subfolder(tmp_path):
+    for outlet, n in (("herald", 2), ("wire", 1)):
+        (tmp_path / outlet).mkdir()
+        for i in range(n):
+            (tmp_path / outlet / f"{i}.txt").write_text(f"Headline {i}\n\nRebels said {i}.", encoding="utf-8")
+    c = framelens.read_corpus(tmp_path)
+    assert c.docs["source"].tolist() == ["herald", "herald", "wire"]
+    assert c.docs["doc_id"].tolist() == ["herald/0", "herald/1", "wire/0"]
+    assert c.docs.loc[0, "title"] == "Headline 0"
+
+
+def test_missing_column_lists_existing_columns(news_frame, tmp_path):
+    path = tmp_path / "news.csv"
+    news_frame.to_csv(path, index=False)
+    with pytest.raises(InputError) as err:
+        framelens.read_corpus(path, text="content")
+    msg = str(err.value)
+    assert "news.csv" in msg and "'content'" in msg and "body" in msg and "outlet" in msg
+    with pytest.raises(InputError, match="no column 'text'"):
+        framelens.read_corpus(path)  # no column called text and none named
+
+
+def test_undecodable_bytes_name_file_line_and_offset(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("text,source\nRebels said,A\nCaf\xe9 shelled,B\n".encode("latin-1"))
+    with pytest.raises(InputError) as err:
+        framelens.read_corpus(path)
+    msg = str(err.value)
+    assert "latin.csv" in msg and "line 3, byte offset 29" in msg in msg and "errors='replace'" in msg
+    replaced = read_quiet(path, errors="replace")
+    assert replaced.docs.loc[1, "text"] == "Caf\ufffd shelled"
+    assert "replaced 1 undecodable bytes" in replaced.issues["issue"].tolist()
+    assert framelens.read_corpus(path, encoding="latin-1").docs.loc[1, "text"] == "Café shelled"
+
+
+def test_duplicate_ids_error_lists_them_and_first_keeps_reported(news_frame):
+    df = news_frame.copy()
+    df.loc[3, "id"] = "w1"
+    df.loc[5, "id"] = "h1"
+    with pytest.raises(InputError) as err:
+        framelens.read_corpus(df, **ROLES)
+    assert "'w1'" in str(err.value) and "'h1'" in str(err.value)
+    with pytest.warns(CorpusWarning, match="duplicate id"):
+        c = framelens.read_corpus(df, **ROLES, on_duplicate="first")
+    assert len(c) == 4
+    assert sorted(c.issues["row"].tolist()) == [3, 5]  # index labels of the dropped rows
+
+
+def test_unparseable_dates_reported_and_kept_as_missing(news_frame):
+    df = news_frame.copy()
+    df.loc[2, "published"] = "sometime in spring"
+    df.loc[4, "published"] = "March 3, 2024"  # another format that parses
+    with pytest.warns(CorpusWarning, match="unparseable date"):
+        c = framelens.read_corpus(df, **ROLES)
+    assert len(c) == 6 and pd.isna(c.docs.loc[2, "date"])
+    assert c.docs.loc[4, "date"] == pd.Timestamp("2024-03-03")
+    row = c.issues.iloc[0]
+    assert (row["row"], row["field"]) == (2, "date") and "sometime in spring" in row["issue"]
+
+
+def test_empty_and_missing_texts_are_counted_not_dropped(tmp_path):
+    path = tmp_path / "news.jsonl"
+    path.write_text('{"text": "Rebels said so.", "source": "A"}\n{"text": "   ", "source": "A"}\n'
+                    '{"text": null, "source": "B"}\n', encoding="utf-8")
+    with pytest.warns(CorpusWarning):
+        c = framelens.read_corpus(path)
+    assert len(c) == 3
+    assert c.issues["row"].tolist() == [2, 3]
+    assert "missing text" in c.issues["issue"].iloc[1]
+
+
+def test_malformed_json_line_is_located(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "ok"}\n{"text": "broken\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.jsonl, row 2: malformed JSON"):
+        framelens.read_corpus(path)
+
+
+def test_fingerprint_changes_with_content_not_with_metadata(news_frame):
+    a = framelens.read_corpus(news_frame, **ROLES)
+    b = framelens.read_corpus(news_frame.assign(section="other"), **ROLES)
+    changed = news_frame.copy()
+    changed.loc[0, "body"] = changed.loc[0, "body"].replace("Rebels", "Insurgents")
+    c = framelens.read_corpus(changed, **ROLES)
+    assert a.fingerprint == b.fingerprint != c.fingerprint
+    assert len(a.fingerprint) == 64
+
+
+def test_groups_by_column_date_bins_and_errors(news_frame):
+    c = framelens.read_corpus(news_frame, **ROLES)
+    assert c.groups("month").tolist() == ["2024-03", "2024-03", "2024-03", "2024-04", "2024-03", "2024-04"]
+    assert c.groups(["source", "month"]).iloc[3] == "Herald | 2024-04"
+    assert c.group_frame(["source", "year"]).shape == (6, 2)
+    with pytest.raises(ParameterError, match="no column 'outlet_name'.*columns: doc_id"):
+        c.groups("outlet_name")
+
+
+def test_repr_html_escapes_hostile_names(news_frame):
+    df = news_frame.assign(outlet="<script>alert(1)</script>")
+    html = framelens.read_corpus(df, **ROLES)._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html

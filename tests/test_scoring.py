@@ -1,0 +1,152 @@
+"""match, score, kwic and LexiconVectorizer on realistic text, with counts worked out by hand."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+import framelens
+from framelens.errors import ParameterError
+from framelens.lexicon import Family, Label, Lexicon, Pattern
+
+
+def lex() -> Lexicon:
+    p = lambda *xs: tuple(Pattern(x) for x in xs)  # noqa: E731
+    return Lexicon(
+        name="mini", version="1",
+        families=(
+            Family("armed_opposition", (
+                Label("rebels", p("rebel", "rebels", "rebel fighters")),
+                Label("insurgents", p("insurgen*")),
+                Label("terrorists", p("terrorist", "terrorists")),
+            )),
+            Family("government_side", (
+                Label("army", p("army")),
+                Label("regime_forces", p("regime forces")),
+                Label("pro_government_forces", p("pro-government forces", "pro-government")),
+                Label("government_forces", p("government forces")),
+            )),
+        ),
+    )
+
+
+@pytest.fixture
+def corpus(news_frame):
+    return framelens.read_corpus(news_frame, text="body", source="outlet", id="id", date="published", title="headline")
+
+
+def test_match_rows_are_hits_with_offsets_and_sentences(corpus):
+    hits = framelens.match(corpus, lex())
+    assert list(hits.columns) == ["doc_id", "sentence", "start", "end", "family", "label", "matched"]
+    h1 = hits[hits.doc_id == "h1"]
+    # "Insurgents struck an army post. Pro-government forces claimed 12 insurgents were killed."
+    assert h1[["sentence", "label", "matched"]].values.tolist() == [
+        [0, "insurgents", "Insurgents"], [0, "army", "army"],
+        [1, "pro_government_forces", "Pro-government forces"], [1, "insurgents", "insurgents"],
+    ]
+    text = corpus.docs.set_index("doc_id").loc["h1", "text"]
+    for row in h1.itertuples():
+        assert text[row.start:row.end] == row.matched
+    assert "government_forces" not in h1["label"].tolist()  # no double count inside pro-government forces
+
+
+def test_score_per_document_counts_rates_shares(corpus):
+    s = framelens.score(corpus, lex()).set_index("doc_id")
+    # w2: "Government forces retook the town, the army said. Rebel fighters withdrew." → 11 word tokens
+    assert s.loc["w2", "tokens"] == 11
+    assert s.loc["w2", ["count_government_forces", "count_army", "count_rebels"]].tolist() == [1, 1, 1]
+    assert s.loc["w2", "share_army"] == pytest.approx(0.5)
+    assert s.loc["w2", "share_rebels"] == pytest.approx(1.0)
+    assert s.loc["w2", "share_terrorists"] == 0.0
+    alone = framelens.score(pd.DataFrame({"text": ["Rebels only."], "source": ["X"]}), lex())
+    assert alone.loc[0, "share_rebels"] == 1.0 and np.isnan(alone.loc[0, "share_army"])  # family without hits
+    assert s.loc["w2", "rate_army"] == pytest.approx(1000 / 11)
+    assert s.loc["w2", "hits"] == 3
+
+
+def test_score_by_group_sums_documents(corpus):
+    s = framelens.score(corpus, lex(), by="source").set_index("source")
+    assert s.loc["Post", "n_docs"] == 2
+    # Post: p1 terrorists ×2 + army; p2 rebel fighters + regime forces
+    assert s.loc["Post", ["count_terrorists", "count_rebels", "count_army", "count_regime_forces"]].tolist() == [2, 1, 1, 1]
+    assert s.loc["Post", "share_terrorists"] == pytest.approx(2 / 3)
+    assert s.loc["Post", "share_army"] == pytest.approx(1 / 2)
+    per_doc = framelens.score(corpus, lex())
+    assert s["tokens"].sum() == per_doc["tokens"].sum()
+    assert s.attrs["framelens"]["corpus"]["sha256"] == corpus.fingerprint
+
+
+def test_score_long_shape_and_multi_key_by(corpus):
+    long = framelens.score(corpus, lex(), by=["source", "month"], shape="long")
+    assert {"source", "month", "family", "label", "count", "rate", "share", "tokens"} <= set(long.columns)
+    wire_march = long[(long.source == "Wire") & (long.month == "2024-03")].set_index("label")
+    assert wire_march.loc["rebels", "count"] == 2 and wire_march.loc["army", "count"] == 2
+    assert wire_march.loc["army", "share"] == pytest.approx(2 / 3)
+
+
+def test_score_bad_by_fails_before_matching(corpus):
+    with pytest.raises(ParameterError, match="no column 'outlet'"):
+        framelens.score(corpus, lex(), by="outlet")
+
+
+def test_kwic_pattern_label_and_family(corpus):
+    k = framelens.kwic(corpus, "insurgen*", window=3)
+    assert k["keyword"].tolist() == ["Insurgents", "insurgents"]
+    assert k.iloc[1][["left", "right"]].tolist() == ["forces claimed 12", "were killed."]  # context as written, 3 tokens ("." is one)
+    by_label = framelens.kwic(corpus, "army", lexicon=lex(), window=2)
+    assert len(by_label) == 4 and set(by_label["label"]) == {"army"}
+    by_family = framelens.kwic(corpus, "government_side", lexicon=lex(), window=0)
+    assert by_family["left"].eq("").all() and set(by_family["label"]) == {"army", "regime_forces", "pro_government_forces", "government_forces"}
+
+
+def test_vectorizer_in_a_pipeline(corpus):
+    texts = corpus.texts
+    y = corpus.docs["source"].to_numpy()
+    vec = framelens.LexiconVectorizer(lex())
+    X = vec.fit_transform(texts)
+    assert X.shape == (6, 7)
+    assert vec.get_feature_names_out()[0] == "armed_opposition__rebels"
+    counts = framelens.score(corpus, lex())
+    np.testing.assert_array_equal(X.toarray(), counts.filter(like="count_").to_numpy())
+    pipe = make_pipeline(framelens.LexiconVectorizer(lex()), LogisticRegression()).fit(texts, y)
+    assert pipe.predict(texts).shape == (6,)
+    assert clone(vec).get_params()["lexicon"] == vec.lexicon  # clone deep-copies; lexicons compare by content
+    rates = framelens.LexiconVectorizer(lex(), normalize="rate").fit_transform(texts).toarray()
+    np.testing.assert_allclose(rates, counts.filter(like="rate_").fillna(0).to_numpy())
+
+
+def test_vectorizer_rejects_non_text():
+    with pytest.raises(ParameterError, match="single string"):
+        framelens.LexiconVectorizer(lex()).fit("rebels")
+    with pytest.raises(ParameterError, match="shape"):
+        framelens.LexiconVectorizer(lex()).fit(np.zeros((3, 2)))
+
+
+# -- the embedded corpus: the done-criteria of the core toolkit -------------------------------------
+def test_score_recovers_every_planted_label_on_the_sample():
+    corpus = framelens.datasets.load_sample()
+    key = framelens.datasets.sample_answer_key()
+    planted = key[key.dimension == "label"]
+    assert len(planted) >= 12 and planted["source"].nunique() >= 6
+    lexicon = framelens.load_lexicon("conflict_actors")
+    scores = framelens.score(corpus, lexicon, by="source").set_index("source")
+    for row in planted.itertuples():
+        cols = [f"share_{lab}" for lab in lexicon.family(row.family).label_ids()]
+        winner = scores.loc[row.source, cols].astype(float).idxmax().removeprefix("share_")
+        assert winner == row.planted, (row.source, row.family, winner, row.planted)
+
+
+def test_engines_agree_on_the_sample():
+    from framelens.matching import available_engines
+
+    if "hyperscan" not in available_engines():
+        pytest.skip("hyperscan is not installed on this platform; only the python engine runs")
+    corpus = framelens.datasets.load_sample()
+    for name in ("conflict_actors", "attribution", "violence_casualties", "hedges_certainty"):
+        fast = framelens.match(corpus, name, engine="hyperscan")
+        slow = framelens.match(corpus, name, engine="python")
+        assert len(fast) > 100
+        pd.testing.assert_frame_equal(fast, slow)
