@@ -58,6 +58,8 @@ def emit_table(df: pd.DataFrame, out: str | None, *, what: str) -> None:
     if out:
         path = write_table(df, out)
         print(f"wrote {len(df)} {what} rows to {path}", file=sys.stderr)
+    elif df.empty:
+        print(f"no {what} rows", file=sys.stderr)
     else:
         with pd.option_context("display.max_rows", 60, "display.width", 160, "display.max_columns", 30):
             print(df.to_string(index=False) if len(df) <= 200 else df)

@@ -37,5 +37,11 @@ def run_info(args: argparse.Namespace) -> int:
 def run_datasets_list(args: argparse.Namespace) -> int:
     from ..datasets import list_datasets
 
-    emit_table(list_datasets(), None, what="dataset")
+    for row in list_datasets().itertuples(index=False):
+        state = "present" if row.present else "absent"
+        print(f"{row.name} ({state}): {row.description}")
+        print(f"    load with {row.loader}" + (f"  — from {row.path}" if row.present else ""))
+        print(f"    licence: {row.licence}")
+        if row.url:
+            print(f"    download: {row.url}" + (f" (commit {row.commit[:10]})" if row.commit else ""))
     return 0

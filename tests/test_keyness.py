@@ -1,0 +1,295 @@
+"""Keyness: Monroe et al.'s log-odds, χ², G², BH, and the corpus-level keyness() table.
+
+Oracles: the Fightin' Words formula evaluated by hand with ``math.log``; scipy's
+``chi2_contingency``; Benjamini & Hochberg's (1995) worked example; counts recomputed with ``re``.
+"""
+from __future__ import annotations
+
+import importlib
+import math
+import re
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+
+import framelens
+from framelens.compare import keyness, keyness_from_counts
+from framelens.compare.keyness import bh_adjust, contingency_2x2, log_odds_dirichlet
+from framelens.errors import ParameterError
+
+keyness_module = importlib.import_module("framelens.compare.keyness")
+
+
+# ---------------------------------------------------------------------------------------------
+# the statistics
+def test_log_odds_dirichlet_matches_the_formula_worked_by_hand():
+    # group A: 10, 5, 85 of 100; the rest: 5, 20, 175 of 200; corpus 15, 25, 260 of 300.
+    # With alpha0 = 30 the prior is alpha_w = 30 * y_w / 300 = 1.5, 2.5, 26.
+    table = np.array([[10, 5, 85], [2, 12, 86], [3, 8, 89]])
+    k = keyness_from_counts(table, ["w1", "w2", "w3"], ["A", "B", "C"], prior_scale=30)
+    a = k[k.group == "A"].set_index("term")
+    by_hand = {}
+    for term, y_i, y_j, alpha in (("w1", 10, 5, 1.5), ("w2", 5, 20, 2.5), ("w3", 85, 175, 26.0)):
+        delta = math.log((y_i + alpha) / (100 + 30 - y_i - alpha)) - math.log((y_j + alpha) / (200 + 30 - y_j - alpha))
+        by_hand[term] = z = delta / math.sqrt(1 / (y_i + alpha) + 1 / (y_j + alpha))
+        assert a.loc[term, "log_odds"] == pytest.approx(delta, rel=1e-12)
+        assert a.loc[term, "z"] == pytest.approx(z, rel=1e-12)
+        assert (a.loc[term, "count"], a.loc[term, "count_other"]) == (y_i, y_j)
+    # w1 (10/100 vs 5/200) is over-used; w3's small shortfall (85% vs 87.5%) rests on so many
+    # counts that its z (−1.445) is lower than w2's (−1.356)
+    assert by_hand["w3"] == pytest.approx(-1.445, abs=1e-3) and by_hand["w2"] == pytest.approx(-1.356, abs=1e-3)
+    assert a.index.tolist() == ["w1", "w2", "w3"]
+    # δ̂(w1) = log(11.5/118.5) − log(6.5/223.5) = −2.33257 + 3.53761 = 1.20504 (by hand)
+    assert a.loc["w1", "log_odds"] == pytest.approx(1.20504, abs=1e-5)
+
+
+def test_default_prior_is_the_corpus_counts():
+    table = np.array([[10, 5, 85], [5, 20, 175]])
+    k = keyness_from_counts(table, ["w1", "w2", "w3"], ["A", "B"])
+    row = k[(k.group == "A") & (k.term == "w1")].iloc[0]
+    alpha, alpha0 = 15.0, 300.0  # alpha_w = y_w, alpha0 = N
+    delta = math.log((10 + alpha) / (100 + alpha0 - 10 - alpha)) - math.log((5 + alpha) / (200 + alpha0 - 5 - alpha))
+    assert row["log_odds"] == pytest.approx(delta)
+    assert row["z"] == pytest.approx(delta / math.sqrt(1 / 25 + 1 / 20))
+    assert k.attrs["alpha0"] == 300.0
+
+
+def test_a_term_absent_everywhere_carries_no_evidence():
+    lo, z = log_odds_dirichlet(np.array([0.0]), np.array([0.0]), 50, 50, np.array([0.0]), 100)
+    assert lo[0] == 0 and z[0] == 0
+
+
+@pytest.mark.parametrize("method,kwargs", [("chi2", {}), ("g2", {"lambda_": "log-likelihood"})])
+def test_chi2_and_g2_match_scipy_chi2_contingency(method, kwargs):
+    y_i = np.array([30.0, 5, 0, 120, 7])
+    y_j = np.array([10.0, 25, 4, 240, 7])
+    n_i, n_j = 1000.0, 2500.0
+    stat, p = contingency_2x2(y_i, y_j, n_i, n_j, method)
+    for k in range(len(y_i)):
+        table = [[y_i[k], n_i - y_i[k]], [y_j[k], n_j - y_j[k]]]
+        expected_stat, expected_p, dof, _ = chi2_contingency(table, correction=False, **kwargs)
+        assert dof == 1
+        assert abs(stat[k]) == pytest.approx(expected_stat, rel=1e-9)
+        assert p[k] == pytest.approx(expected_p, rel=1e-9)
+        # signed as quanteda does: positive when the group uses the term more than expected
+        assert np.sign(stat[k]) == np.sign(y_i[k] / n_i - y_j[k] / n_j)
+
+
+def test_benjamini_hochberg_on_the_1995_paper_example():
+    # Benjamini & Hochberg (1995), section 3.2: 15 p-values, 4 rejected at q = 0.05.
+    p = np.array([0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459,
+                  0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.0000])
+    adjusted = bh_adjust(p)
+    # min over j >= i of 15 p_(j) / j, worked out by hand
+    expected = [0.0015, 0.003, 0.0095, 0.035625, 0.0603, 0.0638571, 0.0638571, 0.0645, 0.0765,
+                0.486, 0.5811818, 0.714875, 0.7532308, 0.8132143, 1.0]
+    assert adjusted == pytest.approx(expected, rel=1e-5)
+    assert (adjusted <= 0.05).sum() == 4
+
+
+def test_p_adj_is_bh_within_each_comparison():
+    rng = np.random.default_rng(3)
+    table = rng.integers(0, 40, size=(3, 30))
+    k = keyness_from_counts(table, [f"t{i}" for i in range(30)], ["A", "B", "C"], method="g2")
+    for _, part in k.groupby("group"):
+        assert part["p_adj"].to_numpy() == pytest.approx(bh_adjust(part["p"].to_numpy()))
+
+
+def test_log_ratio_is_log2_of_rates_with_half_an_occurrence_added():
+    k = keyness_from_counts(np.array([[0, 100], [10, 190], [0, 50]]), ["w", "x"], ["A", "B", "C"],
+                            tokens=[1000, 4000, 500], reference="pairs")
+    ab = k[(k.group == "A") & (k.reference == "B") & (k.term == "w")].iloc[0]
+    # ε = half an occurrence at the mean size (1000 + 4000) / 2 = 2500 tokens
+    eps = 0.5 / 2500
+    assert ab["log_ratio"] == pytest.approx(math.log2((0 + eps) / (10 / 4000 + eps)))
+    assert ab["rate"] == 0 and ab["rate_other"] == pytest.approx(10 * 1000 / 4000)
+    ac = k[(k.group == "A") & (k.reference == "C") & (k.term == "w")].iloc[0]
+    assert ac["log_ratio"] == 0.0  # absent from both sides: no difference, whatever the sizes
+    same = keyness_from_counts(np.array([[0, 100], [10, 90]]), ["w", "x"], ["A", "B"], tokens=[100, 100])
+    row = same[(same.group == "A") & (same.term == "w")].iloc[0]
+    assert row["log_ratio"] == pytest.approx(math.log2(0.5 / 10.5))  # equal sizes: add 0.5 to both counts
+
+
+def test_pairs_and_named_reference():
+    table = np.array([[30, 70], [10, 90], [5, 5]])
+    pairs = keyness_from_counts(table, ["r", "o"], ["A", "B", "C"], reference="pairs", method="chi2")
+    assert sorted(set(zip(pairs.group, pairs.reference))) == [("A", "B"), ("A", "C"), ("B", "C")]
+    ab = pairs[(pairs.group == "A") & (pairs.reference == "B") & (pairs.term == "r")].iloc[0]
+    assert (ab["count"], ab["count_other"]) == (30, 10)
+    assert ab["chi2"] == pytest.approx(chi2_contingency([[30, 70], [10, 90]], correction=False)[0])
+    ref = keyness_from_counts(table, ["r", "o"], ["A", "B", "C"], reference="C")
+    assert set(ref.group) == {"A", "B"} and set(ref.reference) == {"C"}
+    with pytest.raises(ParameterError, match="no documents"):
+        keyness_from_counts(table, ["r", "o"], ["A", "B", "C"], reference="D")
+
+
+# ---------------------------------------------------------------------------------------------
+# keyness() on a corpus
+@pytest.fixture
+def wire_corpus():
+    """Three outlets over two months, written so that counts can be checked by hand."""
+    rows = []
+    texts = {
+        "Wire": ["Rebels advanced on the town. The army said it repelled the rebels.",
+                 "The army retook the town; rebel fighters withdrew, the army said."],
+        "Herald": ["Insurgents struck an army post. Pro-government forces said insurgents died.",
+                   "Insurgents shelled the market, residents said."],
+        "Post": ["Terrorists attacked a base. The army said terrorists died.",
+                 "Terrorists regrouped north of the town, the army said."],
+    }
+    for source, docs in texts.items():
+        for i, text in enumerate(docs * 3):  # 6 documents per outlet, 3 per month
+            rows.append({"doc_id": f"{source[0]}{i}", "source": source, "text": text,
+                         "date": f"2024-0{1 + i % 2}-1{i}"})
+    return framelens.read_corpus(pd.DataFrame(rows))
+
+
+def _regex_counts(corpus, source, n=1):
+    c = Counter()
+    for text in corpus.docs.loc[corpus.docs.source == source, "text"]:
+        words = re.findall(r"\w+", text.lower())
+        c.update(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+    return c
+
+
+def test_ngram_keyness_counts_and_rates(wire_corpus):
+    k = keyness(wire_corpus, by="source", ngram_range=(1, 2), min_count=1)
+    assert list(k.columns) == ["group", "term", "count", "count_other", "rate", "rate_other", "log_ratio",
+                               "log_odds", "z", "note"]
+    post = k[k.group == "Post"].set_index("term")
+    uni = {s: _regex_counts(wire_corpus, s) for s in ("Wire", "Herald", "Post")}
+    bi = {s: _regex_counts(wire_corpus, s, 2) for s in ("Wire", "Herald", "Post")}
+    assert post.loc["terrorists", "count"] == uni["Post"]["terrorists"] == 9
+    assert post.loc["the army", "count"] == bi["Post"]["the army"]
+    assert post.loc["the army", "count_other"] == bi["Wire"]["the army"] + bi["Herald"]["the army"]
+    tokens_post = sum(uni["Post"].values())
+    tokens_rest = sum(uni["Wire"].values()) + sum(uni["Herald"].values())
+    assert post.loc["army", "rate"] == pytest.approx(uni["Post"]["army"] * 1000 / tokens_post)
+    assert post.loc["army", "rate_other"] == pytest.approx((uni["Wire"]["army"] + uni["Herald"]["army"]) * 1000 / tokens_rest)
+    # sorted by group, then z descending: Post's top term is one only Post uses
+    assert k.group.tolist() == sorted(k.group.tolist())
+    for _, part in k.groupby("group"):
+        assert part["z"].is_monotonic_decreasing
+    assert post.index[0] in {"terrorists", "terrorists attacked", "terrorists died", "terrorists regrouped"}
+    assert (k["note"] == "").all()
+
+
+def test_min_count_filters_rows_but_not_the_model(wire_corpus):
+    full = keyness(wire_corpus, ngram_range=(1, 1), min_count=1)
+    kept = keyness(wire_corpus, ngram_range=(1, 1), min_count=10)
+    assert (kept["count"] + kept["count_other"]).min() >= 10
+    merged = kept.merge(full, on=["group", "term"], suffixes=("", "_full"))
+    assert len(merged) == len(kept)
+    assert merged["z"].to_numpy() == pytest.approx(merged["z_full"].to_numpy())
+
+
+def test_by_source_and_month_compares_within_each_month(wire_corpus):
+    k = keyness(wire_corpus, by=["source", "month"], ngram_range=(1, 1), method="g2", min_count=1)
+    assert list(k.columns[:3]) == ["group", "source", "month"]
+    row = k[(k.source == "Post") & (k.month == "2024-01") & (k.term == "army")].iloc[0]
+    docs = wire_corpus.docs
+    jan = docs[docs.date.dt.month == 1]
+    other = sum(len(re.findall(r"\barmy\b", t.lower())) for t in jan.loc[jan.source != "Post", "text"])
+    assert row["count_other"] == other  # the rest is the other outlets in January only
+    ref = keyness(wire_corpus, by=["source", "month"], reference="Wire", min_count=1)
+    assert set(zip(ref.reference, ref.month)) == {("Wire | 2024-01", "2024-01"), ("Wire | 2024-02", "2024-02")}
+
+
+def test_small_groups_are_kept_and_flagged(wire_corpus):
+    small = wire_corpus.subset(~wire_corpus.docs.doc_id.isin(["H0", "H1", "H2", "H3"]))
+    k = keyness(small, min_count=1)
+    herald = k[k.group == "Herald"]
+    assert len(herald) > 0
+    assert (herald["note"] == "only 2 documents (< 5)").all()
+    assert (k.loc[k.group != "Herald", "note"] == "").all()
+
+
+def test_bad_parameters_fail_before_any_counting(wire_corpus, monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("counted before validating")
+
+    monkeypatch.setattr(keyness_module, "ngram_table", boom)
+    monkeypatch.setattr(keyness_module, "label_counts", boom)
+    with pytest.raises(ParameterError, match="outlet"):
+        keyness(wire_corpus, by="outlet")
+    with pytest.raises(ParameterError, match="reference group 'Times' has no documents"):
+        keyness(wire_corpus, reference="Times")
+    with pytest.raises(ParameterError, match="method"):
+        keyness(wire_corpus, method="tfidf")
+    with pytest.raises(ParameterError, match="ngram_range"):
+        keyness(wire_corpus, ngram_range=(2, 1))
+    with pytest.raises(ParameterError, match="prior_scale"):
+        keyness(wire_corpus, prior_scale=-1)
+    with pytest.raises(ParameterError, match="two groups"):
+        keyness(wire_corpus.subset(wire_corpus.docs.source == "Wire"))
+
+
+def test_provenance_and_notebook_display(wire_corpus):
+    k = keyness(wire_corpus, ngram_range=(1, 2), method="chi2", min_count=2)
+    record = k.attrs["framelens"]
+    assert record["kind"] == "keyness"
+    assert record["corpus"]["sha256"] == wire_corpus.fingerprint
+    assert record["params"]["method"] == "chi2" and record["params"]["ngram_range"] == [1, 2]
+    assert "framelens_version" in record
+    html = k._repr_html_()
+    assert "framelens keyness" in html and "<table" in html
+    assert k.sort_values("chi2").attrs["framelens"] == record  # survives pandas operations
+
+
+# ---------------------------------------------------------------------------------------------
+# labels (needs the matcher and the built-in lexicon)
+@pytest.fixture
+def sample():
+    try:
+        return framelens.datasets.load_sample()
+    except (ImportError, AttributeError) as exc:  # pragma: no cover - while datasets is being written
+        pytest.skip(f"framelens.datasets.load_sample is not available: {exc}")
+
+
+def test_label_keyness_on_the_sample_corpus(sample):
+    from framelens.scoring import count_matrix, score
+
+    k = keyness(sample, lexicon="conflict_actors")
+    lexicon = framelens.load_lexicon("conflict_actors")
+    assert list(k.columns[:4]) == ["group", "term", "family", "count"]
+    assert len(k) == sample.docs.source.nunique() * len(lexicon.label_ids())  # every label, every outlet
+    matrix, labels = count_matrix(sample, lexicon)
+    counts = pd.DataFrame(matrix.toarray(), columns=labels).groupby(sample.docs.source.to_numpy()).sum()
+    for row in k.sample(20, random_state=0).itertuples():
+        assert row.count == counts.loc[row.group, row.term]
+        assert row.count_other == counts[row.term].sum() - row.count
+        assert row.family == lexicon.label_family()[row.term]
+    # rates use the same tokens as framelens.score
+    s = score(sample, lexicon, by="source", shape="long").set_index(["source", "label"])
+    row = k.iloc[0]
+    assert row["rate"] == pytest.approx(s.loc[(row["group"], row["term"]), "rate"])
+    # each outlet's planted label of the armed opposition is among its most over-used labels
+    key = framelens.datasets.sample_answer_key()
+    planted = key[(key.dimension == "label") & (key.family == "armed_opposition")]
+    for source, label in zip(planted.source, planted.planted):
+        top = k[(k.group == source) & (k.family == "armed_opposition")].iloc[0]
+        assert top["term"] == label
+
+
+def test_cli_compare_keyness_table_and_fightin_words_figures(sample, tmp_path):
+    pytest.importorskip("framelens.plots")
+    from framelens.cli.main import main
+
+    out = tmp_path / "keyness.csv"
+    code = main(["compare", "sample", "--lexicon", "conflict_actors", "--family", "armed_opposition", "--by", "lean",
+                 "--out", str(out), "--figures", str(tmp_path / "figs")])
+    assert code == 0
+    table = pd.read_csv(out, keep_default_na=False)
+    assert set(table.family) == {"armed_opposition"} and {"log_odds", "z", "note"} <= set(table.columns)
+    assert (tmp_path / "keyness.csv.provenance.json").exists()
+    figures = sorted(p.name for p in (tmp_path / "figs").iterdir())
+    assert figures == [f"fightin_words_{lean}.png" for lean in sorted(sample.docs.lean.unique())]
+    ngrams = tmp_path / "words.parquet"
+    assert main(["compare", "sample", "--ngram", "1,2", "--method", "g2", "--reference", "Orvane Wire",
+                 "--out", str(ngrams)]) == 0
+    words = pd.read_parquet(ngrams)
+    assert set(words.reference) == {"Orvane Wire"} and "g2" in words.columns
+    assert main(["compare", "sample", "--reference", "Daily Planet"]) == 2
