@@ -267,6 +267,7 @@ def plot_shares(
     ax: Axes | None = None,
     *,
     order: object = None,
+    drop_unused: bool = True,
 ) -> Figure:
     """Plot label shares per group as point-ranges with their confidence intervals.
 
@@ -285,6 +286,9 @@ def plot_shares(
     order : sequence of group names, Series of slant positions, or divergence result, optional
         Group order, first on top; groups not named are left out. A Series (or an object with
         ``.slant``) is sorted ascending.
+    drop_unused : bool, default True
+        Leave out labels with a zero share in every group (and families with no hit at all); each
+        panel's title says how many labels were left out.
 
     Returns
     -------
@@ -306,6 +310,14 @@ def plot_shares(
     groups = _group_order(pd.unique(table["group"]), order)
     table = table[table["group"].isin(groups)]
     labels = {f: _label_order(table[table["family"] == f]) for f in families}
+    dropped = dict.fromkeys(families, 0)
+    if drop_unused:
+        used = table.groupby("label", sort=False)["share"].apply(lambda s: bool((s.fillna(0) > 0).any()))
+        for f in families:
+            kept = [label for label in labels[f] if used.get(label, False)]
+            dropped[f] = len(labels[f]) - len(kept)
+            labels[f] = kept
+        families = [f for f in families if labels[f]] or families[:1]
     if ax is not None and len(families) > 1:
         raise ParameterError(f"ax= takes one family; the table has {len(families)}: pass family=")
 
@@ -345,7 +357,8 @@ def plot_shares(
         panel.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         panel.grid(axis="x", color="0.85", lw=0.6)
         panel.set_axisbelow(True)
-        panel.set_title(str(fam), loc="left", fontweight="bold", parse_math=False)
+        note = f"  ({dropped[fam]} unused label{'s' if dropped[fam] != 1 else ''} not shown)" if dropped[fam] else ""
+        panel.set_title(f"{fam}{note}", loc="left", fontweight="bold", parse_math=False)
     axes[-1].set_xlabel("Share of the family's hits (point) with confidence interval (bar)")
 
     handles = [
