@@ -15,13 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,scale]"
 	@touch $@
 
-# The main job on the embedded corpus: label scores and comparisons per outlet, written under out/demo/.
+# The main job on the embedded corpus: the source-comparison report (HTML + executed notebook) and
+# the label scores per outlet, under out/demo/.
 demo: $(STAMP)
-	$(BIN)/framelens corpus info sample
 	$(BIN)/framelens score sample --lexicon conflict_actors --by source --out out/demo/scores_by_source.csv
-	$(BIN)/framelens score sample --lexicon conflict_actors --by source --shape long --out out/demo/scores_long.csv
-	$(BIN)/framelens compare sample --lexicon conflict_actors --by source --method shares --out out/demo/shares.csv --figures out/demo/figures
-	@echo "demo outputs are in out/demo/"
+	$(BIN)/framelens report sample --lexicon conflict_actors --by source --out out/demo/report.html
+	@echo "open out/demo/report.html in a browser (it works offline)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
