@@ -90,3 +90,19 @@ def test_lexicon_validate_reports_file_and_line(tmp_path):
     bad.write_text("name: bad\nversion: '1'\nfamilies:\n  actors:\n    labels:\n      rebels:\n        paterns: [rebel]\n")
     proc = run("lexicon", "validate", str(bad))
     assert proc.returncode == 2 and "bad.yaml:7" in proc.stderr and "paterns" in proc.stderr
+
+
+def test_compare_within_story_and_decompose(tmp_path):
+    out = tmp_path / "within.csv"
+    assert main(["compare", "sample", "--lexicon", "conflict_actors", "--method", "shares", "--within", "event",
+                 "--family", "armed_opposition", "--n-boot", "50", "--out", str(out)]) == 0
+    within = pd.read_csv(out)
+    assert within["n_stories"].min() >= 2 and set(within["family"]) == {"armed_opposition"}
+    dec = tmp_path / "dec.csv"
+    assert main(["compare", "sample", "--lexicon", "conflict_actors", "--method", "decompose", "--within", "event",
+                 "--family", "armed_opposition", "--out", str(dec), "--figures", str(tmp_path / "figs")]) == 0
+    parts = pd.read_csv(dec)
+    assert (parts["pooled_diff"] - parts["selection"] - parts["framing"] - parts["unmatched"]).abs().max() < 1e-9
+    assert (tmp_path / "figs" / "decomposition.png").stat().st_size > 10_000
+    proc = run("compare", "sample", "--lexicon", "conflict_actors", "--method", "divergence", "--within", "event")
+    assert proc.returncode == 2 and "--within applies to" in proc.stderr

@@ -38,6 +38,8 @@ _EXPORTS = {
     "shares": "compare",
     "divergence": "compare",
     "suggest_terms": "compare",
+    "stories": "compare",
+    "decompose": "compare",
     "FramelensError": "errors",
     "InputError": "errors",
     "LexiconError": "errors",

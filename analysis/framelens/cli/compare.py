@@ -14,7 +14,7 @@ from ..errors import ParameterError
 from .common import add_input_arguments, emit_table, load_input
 
 KEYNESS_METHODS = ("log_odds_dirichlet", "chi2", "g2")
-METHODS = (*KEYNESS_METHODS, "shares", "divergence")
+METHODS = (*KEYNESS_METHODS, "shares", "divergence", "decompose")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "labels of --lexicon, or every n-gram without one, by how much each group over- or "
                     "under-uses them; 'shares' gives each label's share of its family with bootstrap "
                     "intervals; 'divergence' the Jensen-Shannon divergence between groups with "
-                    "permutation p-values and a correspondence-analysis slant.",
+                    "permutation p-values and a correspondence-analysis slant. With --within, the comparison is "
+                    "made inside stories several groups covered; 'decompose' splits each pooled difference into "
+                    "a selection part (which stories) and a framing part (how they were told).",
         epilog="examples: framelens compare sample --lexicon conflict_actors --by source --out keyness.csv\n"
                "          framelens compare sample --lexicon conflict_actors --method shares --family armed_opposition "
                "--out shares.parquet --figures figs/",
@@ -53,6 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-perm", type=int, default=999, metavar="N",
                    help="divergence: permutations per pair (default 999)")
     p.add_argument("--positive", metavar="LABEL", help="divergence: label on the positive side of the slant")
+    p.add_argument("--within", metavar="STORY_COLUMN",
+                   help="compare only inside stories: a story column (e.g. 'event'), or 'story' to find stories "
+                        "with 'framelens stories' matching when the corpus has no such column (keyness and shares; "
+                        "'decompose' splits each pooled difference into selection and framing)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--engine", choices=("auto", "hyperscan", "python"), default="auto", help="matching engine")
     p.add_argument("--out", "-o", metavar="FILE", help="output table: .csv, .tsv, .parquet or .jsonl (default: print)")
@@ -87,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
     method, by = args.method, _by(args.by)
     family = None if not args.family else (args.family[0] if len(args.family) == 1 else args.family)
-    if method in ("shares", "divergence") and not args.lexicon:
+    if method in ("shares", "divergence", "decompose") and not args.lexicon:
         raise ParameterError(f"--method {method} needs --lexicon")
     if args.figures:
         try:
@@ -107,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             raise ParameterError("--family needs --lexicon")
         table = compare.keyness(corpus, by=by, lexicon=lexicon, ngram_range=_ngram(args.ngram), method=method,
                                 reference=args.reference, prior_scale=args.prior_scale, min_count=args.min_count,
-                                engine=args.engine)
+                                within=args.within, engine=args.engine)
         if family is not None:
             families = [family] if isinstance(family, str) else family
             for f in families:
@@ -125,13 +131,21 @@ def run(args: argparse.Namespace) -> int:
         if args.reference:
             raise ParameterError("--reference applies to keyness methods only")
         table = compare.shares(corpus, lexicon, family=family, by=by, ci=args.ci, n_boot=args.n_boot,
-                               seed=args.seed, engine=args.engine)
+                               seed=args.seed, within=args.within, engine=args.engine)
         if args.figures:
             figures = {"shares": plots.plot_shares(table), "label_heatmap": plots.plot_label_heatmap(table)}
         what = "shares"
+    elif method == "decompose":
+        table = compare.decompose(corpus, lexicon, family=family, by=by, story=args.within or "story",
+                                  reference=args.reference, engine=args.engine)
+        if args.figures:
+            figures = {"decomposition": compare.plot_decomposition(table)}
+        what = "decomposition"
     else:
         if args.reference:
             raise ParameterError("--reference applies to keyness methods only")
+        if args.within:
+            raise ParameterError("--within applies to keyness, shares and decompose")
         result = compare.divergence(corpus, lexicon, family=family, by=by, n_perm=args.n_perm, seed=args.seed,
                                     positive=args.positive, engine=args.engine)
         table = result.to_frame()

@@ -402,6 +402,7 @@ def keyness(
     prior_scale: float | None = None,
     min_count: int | None = None,
     *,
+    within: Any = None,
     engine: str = "auto",
 ) -> ResultTable:
     """Terms that distinguish each group: Fightin' Words log-odds, χ² or G² keyness.
@@ -429,6 +430,11 @@ def keyness(
     min_count : int, optional
         Keep terms counted at least this often over both sides of a comparison; default 0 with a
         lexicon (every label is listed) and 5 for n-grams.
+    within : str, Stories or sequence, optional
+        Compare inside stories only (see :func:`framelens.shares`): dispatches to
+        :func:`~framelens.compare.stratified.keyness_within`, which supports ``method``
+        ``"log_odds_dirichlet"`` (per-story log-odds combined across stories) or ``"cmh"``, no
+        ``reference="pairs"`` and no ``prior_scale``.
     engine : str
         Lexicon matching engine.
 
@@ -453,6 +459,13 @@ def keyness(
     ['group', 'term', 'family', 'count']
     >>> words = framelens.keyness(corpus, ngram_range=(1, 2), method="g2")
     """
+    if within is not None:
+        if prior_scale is not None:
+            raise ParameterError("prior_scale does not apply with within=: story-controlled log-odds use each story's own prior")
+        from .stratified import keyness_within
+
+        return keyness_within(corpus, by=by, lexicon=lexicon, story=within, ngram_range=ngram_range, method=method,
+                              reference=reference, min_count=min_count, engine=engine)
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     lo_hi = _check_ngram_range(ngram_range)

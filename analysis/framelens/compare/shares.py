@@ -133,6 +133,7 @@ def shares(
     n_boot: int = 2000,
     seed: int | None = 0,
     *,
+    within: Any = None,
     engine: str = "auto",
 ) -> ResultTable:
     """Each label's share of its family's hits, per group, with document-bootstrap intervals.
@@ -152,6 +153,13 @@ def shares(
         intervals (``lower``/``upper`` are then NaN).
     seed : int or None
         Seed of the resampling (recorded in the provenance).
+    within : str, Stories or sequence, optional
+        Compare inside stories only (framing without selection): a story column (``"story"``,
+        ``"event"``), a :class:`~framelens.compare.stories.Stories` result, one story per document, or
+        ``"story"`` on a corpus without that column to find stories with
+        :func:`~framelens.compare.stories.stories`. Dispatches to
+        :func:`~framelens.compare.stratified.shares_within` (story-bootstrap intervals, extra column
+        ``n_stories``).
 
     Returns
     -------
@@ -170,6 +178,11 @@ def shares(
     >>> list(s.columns[:7])
     ['group', 'family', 'label', 'count', 'share', 'lower', 'upper']
     """
+    if within is not None:
+        from .stratified import shares_within
+
+        return shares_within(corpus, lexicon, family=family, by=by, story=within, ci=ci, n_boot=n_boot,
+                             seed=seed, engine=engine)
     if not (isinstance(ci, (int, float)) and 0 < ci < 1):
         raise ParameterError(f"ci must be a coverage between 0 and 1 (e.g. 0.95), not {ci!r}")
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
