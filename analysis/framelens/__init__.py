@@ -45,7 +45,7 @@ _EXPORTS = {
     "LexiconError": "errors",
     "ParameterError": "errors",
 }
-_SUBMODULES = {"datasets", "plots", "text", "compare", "lexicon", "matching", "scoring", "corpus", "errors", "provenance"}
+_SUBMODULES = {"batch", "datasets", "plots", "text", "compare", "lexicon", "matching", "scoring", "corpus", "errors", "provenance"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES) + ["__version__"]
 

@@ -13,10 +13,11 @@ from ..io_utils import write_table
 SAMPLE = "sample"
 
 
-def add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    """INPUT and the column-mapping options of :func:`framelens.read_corpus`."""
-    parser.add_argument("input", metavar="INPUT",
-                        help="CSV/TSV, JSONL(.gz), Parquet, a folder of .txt files, or 'sample' for the embedded corpus")
+def add_input_arguments(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
+    """INPUT (or several, with ``many``) and the column-mapping options of :func:`framelens.read_corpus`."""
+    parser.add_argument("input", metavar="INPUT", nargs="+" if many else None,
+                        help="CSV/TSV, JSONL(.gz), Parquet, a folder of .txt files, or 'sample' for the embedded corpus"
+                             + ("; several files or a quoted glob ('news/*.jsonl.gz') score in batch mode" if many else ""))
     group = parser.add_argument_group("input columns")
     for role, default in (("text", "text"), ("source", "source"), ("id", "doc_id"), ("date", "date"), ("title", "title")):
         group.add_argument(f"--{role}-column", dest=f"{role}_column", metavar="NAME", default=None,

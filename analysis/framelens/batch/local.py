@@ -1,0 +1,564 @@
+"""Batch scoring of whole archives: streaming, chunked, parallel, resumable.
+
+:func:`score_files` cuts the inputs into chunks (:mod:`.sources`), scores each chunk in a worker with
+the ordinary per-document :func:`framelens.score` (a :class:`~framelens.Corpus` is built per chunk,
+so the columns and formulas are those of the in-memory path), writes one part file per chunk
+atomically, and records each finished part in the manifest's journal (:mod:`.manifest`). Memory is
+bounded by the chunk size times the number of chunks in flight (``2 × jobs``), whatever the size of the
+corpus. A rerun of the same command after a crash skips the recorded parts; the final dataset is the
+same as that of an uninterrupted run because chunks are cut deterministically and a part's content
+depends only on its chunk.
+
+The engine that runs the chunks is a process pool here (``engine="local"``) or a Dask cluster
+(``engine="dask"``, :mod:`.dask_engine`); both call :func:`process_chunk`.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import threading
+import time
+import warnings
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import pandas as pd
+
+from .._version import __version__
+from ..errors import ParameterError
+from ..io_utils import TABLE_FORMATS, atomic_path, write_table
+from ..lexicon import Lexicon
+from .manifest import REJECTS_DIR, REJECTS_NAME, Manifest, fingerprint_input
+from .sources import Chunk, Columns, Limits, Records, expand_inputs, iter_chunks, parse_chunk
+
+PART_FORMATS = {"parquet": ".parquet", "csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl"}
+EXTRA_COLUMNS = ("date", "file", "row")  # what batch rows carry beyond framelens.score's columns
+DEFAULT_CHUNK_SIZE = 10_000
+DEFAULT_CHUNK_BYTES = 16 * 2**20  # ~6 × this in memory per worker while a chunk is scored
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker needs to turn a chunk into a part (pickled once per worker)."""
+
+    lexicon: Lexicon
+    match_engine: str
+    columns: Columns
+    limits: Limits
+    parts_dir: str
+    part_format: str
+    row_ids: bool  # ids from row numbers alone (one input) or "<file>:<row>" (several)
+
+
+@dataclass
+class PartResult:
+    """What one chunk produced; one line of the manifest journal."""
+
+    name: str
+    input: int
+    chunk: int
+    first_row: int
+    read: int
+    written: int
+    rejected: int
+    nbytes: int
+    file: str | None  # the part file, relative to the output directory (None: no row was scorable)
+    rejects_file: str | None
+    seconds: float = 0.0
+
+    def entry(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# one chunk (runs in a worker)
+# ---------------------------------------------------------------------------------------------
+def init_worker(settings: Settings) -> None:
+    """Compile the lexicon once per worker process (compile_lexicon caches it by fingerprint)."""
+    from ..matching import compile_lexicon
+
+    compile_lexicon(settings.lexicon, engine=settings.match_engine)
+
+
+def score_records(records: Records, chunk: Chunk, settings: Settings) -> pd.DataFrame:
+    """Per-document scores of a chunk's readable rows: ``framelens.score`` columns plus date, file, row.
+
+    The chunk becomes a :class:`~framelens.Corpus` through :func:`framelens.read_corpus` (same
+    canonical columns, date parsing and missing-value rules as the in-memory path) and is scored by
+    :func:`framelens.score`; only the ids are set here, because a chunk may repeat an id that a batch
+    keeps (checking uniqueness across a whole archive would need memory that grows with it).
+    """
+    from ..corpus import CorpusWarning, read_corpus
+    from ..scoring import score
+
+    v = records.values
+    frame = pd.DataFrame({"doc_id": range(len(records.rows)), "text": v["text"], "source": v["source"],
+                          "date": v["date"], "title": v["title"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorpusWarning)  # empty texts and bad dates are kept, as in read_corpus
+        corpus = read_corpus(frame, text="text", source="source", id="doc_id", date="date", title="title")
+    table = score(corpus, settings.lexicon, engine=settings.match_engine)
+    table.attrs = {}  # the manifest is the provenance of a batch; parts stay plain tables
+    file = chunk.input.path
+    table["doc_id"] = [
+        str(i) if i is not None else (str(r) if settings.row_ids else f"{file}:{r}")
+        for i, r in zip(v["doc_id"], records.rows)
+    ]
+    extra = {"date": corpus.docs["date"]}
+    for name in settings.columns.keep:
+        values = v.get(name, [None] * len(records.rows))
+        extra[name] = pd.array([None if x is None else str(x) for x in values], dtype="str")
+    if chunk.input.format == "folder":  # a folder's row is one .txt file: name it
+        files = [chunk.payload[r - chunk.first_row] for r in records.rows]
+    else:
+        files = [file] * len(records.rows)
+    extra["file"] = pd.array(files, dtype="str")
+    extra["row"] = pd.array(records.rows, dtype="int64")
+    at = list(table.columns).index("source") + 1
+    for offset, (name, values) in enumerate(extra.items()):
+        table.insert(at + offset, name, values)
+    return table
+
+
+def process_chunk(chunk: Chunk, settings: Settings) -> PartResult:
+    """Read, score and write one chunk: rejects first, then the part, each atomically."""
+    started = time.perf_counter()
+    records = parse_chunk(chunk, settings.columns, settings.limits)
+    out = Path(settings.parts_dir)
+    rejects_file = None
+    if records.rejects:
+        rejects_file = f"{REJECTS_DIR}/{chunk.name}.jsonl"
+        with atomic_path(out / rejects_file) as tmp:
+            tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records.rejects), encoding="utf-8")
+    part_file = None
+    written = 0
+    if records.rows:
+        table = score_records(records, chunk, settings)
+        part_file = chunk.name + PART_FORMATS[settings.part_format]
+        write_table(table, out / part_file)
+        written = len(table)
+    if records.read != written + len(records.rejects):  # a bug, not bad input: stop before recording the part
+        raise AssertionError(f"{chunk.name}: read {records.read} rows but wrote {written} and rejected {len(records.rejects)}")
+    return PartResult(chunk.name, chunk.input.index, chunk.index, chunk.first_row, records.read, written,
+                      len(records.rejects), chunk.nbytes, part_file, rejects_file, time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------------------------------------
+# the local engine: a process pool with bounded work in flight
+# ---------------------------------------------------------------------------------------------
+def _pool_context():
+    """fork when this process runs no other Python thread, else forkserver (or spawn).
+
+    fork starts workers at once with the lexicon already compiled (score_files compiles it first,
+    and compile_lexicon caches it) and framelens already imported; forking a process that runs other
+    threads (a Dask client, a notebook's helpers) can deadlock, so then workers start from a
+    forkserver that has imported framelens instead, and compile the lexicon once each.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["framelens.batch.local", "framelens.scoring"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def run_local(chunks: Iterable[Chunk], settings: Settings, jobs: int, on_result: Callable[[PartResult], None],
+              on_start: Callable[[], None] = lambda: None) -> None:
+    """Score ``chunks`` on ``jobs`` processes (in this process when ``jobs == 1``).
+
+    At most ``2 × jobs`` chunks are read ahead of the workers (backpressure), so memory stays
+    bounded however long the input. ``on_start`` is called once the workers exist (a progress bar
+    started before would add a thread to fork).
+    """
+    if jobs == 1:
+        init_worker(settings)
+        on_start()
+        for chunk in chunks:
+            on_result(process_chunk(chunk, settings))
+        return
+    with ProcessPoolExecutor(jobs, mp_context=_pool_context(), initializer=init_worker, initargs=(settings,)) as pool:
+        pending: set = set()
+        pool.submit(int).result()  # start the workers now, before any other thread of ours exists
+        on_start()
+        try:
+            for chunk in chunks:
+                while len(pending) >= 2 * jobs:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        on_result(future.result())
+                pending.add(pool.submit(process_chunk, chunk, settings))
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    on_result(future.result())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+# ---------------------------------------------------------------------------------------------
+# progress
+# ---------------------------------------------------------------------------------------------
+class Progress:
+    """A tqdm bar on stderr (MB/s, documents/s, ETA) when interactive; a one-line summary otherwise."""
+
+    def __init__(self, total_bytes: int, enabled: bool | None, label: str):
+        self.interactive = sys.stderr.isatty() if enabled is None else bool(enabled)
+        self.quiet = enabled is False
+        self.started = time.perf_counter()
+        self.docs = self.bytes = 0
+        self.total, self.label, self.bar = total_bytes, label, None
+
+    def start(self) -> None:
+        """Show the bar (called once the workers have started)."""
+        if self.interactive and not self.quiet and self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=self.total, unit="B", unit_scale=True, desc=self.label, file=sys.stderr,
+                            dynamic_ncols=True, smoothing=0.1)
+
+    def skip(self, nbytes: int) -> None:
+        self.total = max(self.total - nbytes, 0)
+        if self.bar is not None:
+            self.bar.total = self.total
+            self.bar.refresh()
+
+    def update(self, result: PartResult) -> None:
+        self.docs += result.read
+        self.bytes += result.nbytes
+        if self.bar is not None:
+            self.bar.update(result.nbytes)
+            elapsed = max(time.perf_counter() - self.started, 1e-9)
+            self.bar.set_postfix_str(f"{self.docs / elapsed:,.0f} docs/s", refresh=False)
+
+    def close(self, summary: str) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        if not self.quiet:
+            print(summary, file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+# the public entry point
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class BatchResult:
+    """What :func:`score_files` did: where the output is and what the manifest says."""
+
+    output: Path  # the dataset directory or the single output file
+    manifest_path: Path
+    manifest: dict = field(repr=False)
+    read: int = 0
+    written: int = 0
+    rejected: int = 0
+    rejects_path: Path | None = None
+    parts_skipped: int = 0  # parts an earlier run had completed
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the parts go: the dataset directory itself, or a work directory beside a single file."""
+
+    output: Path
+    work: Path
+    part_format: str
+    single_file: bool
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.output.with_name(self.output.name + ".manifest.json") if self.single_file else self.work / "_manifest.json"
+
+    @property
+    def rejects_path(self) -> Path:
+        return self.output.with_name(self.output.name + ".rejects.jsonl") if self.single_file else self.work / REJECTS_NAME
+
+
+def _layout(out: str | os.PathLike, format: str | None) -> _Layout:  # noqa: A002
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix in TABLE_FORMATS and not out.is_dir():
+        fmt = TABLE_FORMATS[suffix]
+        if format is not None and format != fmt:
+            raise ParameterError(f"out {out} asks for {fmt} by its extension but format={format!r}")
+        return _Layout(out, out.with_name(out.name + ".parts"), fmt, True)
+    fmt = format or "parquet"
+    if fmt not in PART_FORMATS:
+        raise ParameterError(f"format must be one of {', '.join(PART_FORMATS)}, not {fmt!r}")
+    return _Layout(out, out, fmt, False)
+
+
+def _default_jobs() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def score_files(
+    inputs: str | os.PathLike | Sequence[str | os.PathLike],
+    lexicon: Lexicon | str,
+    out: str | os.PathLike,
+    *,
+    jobs: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    text: str | None = None,
+    source: str | None = None,
+    id: str | None = None,  # noqa: A002 - the name read_corpus uses
+    date: str | None = None,
+    title: str | None = None,
+    keep: Sequence[str] = (),
+    format: str | None = None,  # noqa: A002
+    engine: str = "local",
+    scheduler: Any = None,
+    resume: bool = True,
+    match_engine: str = "auto",
+    max_field_chars: int = 5_000_000,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    fingerprint: str = "head-tail",
+    progress: bool | None = None,
+) -> BatchResult:
+    """Score files of any size against a lexicon, per document, in bounded memory and in parallel.
+
+    Parameters
+    ----------
+    inputs : path, glob or list of them
+        CSV/TSV, JSONL (``.gz`` too), Parquet files, folders of ``.txt`` files, or glob patterns
+        (``"archive/*.jsonl.gz"``, ``"archive/**/*.csv"``), scored in the order given.
+    lexicon : Lexicon or str
+        A Lexicon, a built-in name or a path (see :func:`framelens.load_lexicon`).
+    out : path
+        A directory → a dataset of part files (``part-<input>-<chunk>.parquet`` …) with
+        ``_manifest.json`` and ``_rejects.jsonl``; a file name ending in ``.parquet``, ``.csv``,
+        ``.tsv`` or ``.jsonl`` → one file, assembled from parts at the end, with
+        ``<out>.manifest.json`` and ``<out>.rejects.jsonl`` beside it.
+    jobs : int, optional
+        Worker processes (local engine) or workers of a new local cluster (Dask); default: every
+        core this process may use.
+    chunk_size, chunk_bytes : int
+        A chunk (one part file) holds at most ``chunk_size`` rows and about ``chunk_bytes`` bytes of
+        input; memory use is about ``2 × jobs`` chunks.
+    text, source, id, date, title : str, optional
+        Field names of each role, as in :func:`framelens.read_corpus` (defaults: ``text``,
+        ``source``, ``doc_id``, ``date``, ``title`` when present). Without an id field, ids are the row
+        numbers (``"<file>:<row>"`` when there are several inputs).
+    keep : list of str
+        Other fields to carry into the output as text (e.g. ``["topic"]`` to aggregate by it later).
+    format : {"parquet", "csv", "tsv", "jsonl"}, optional
+        Part format of a dataset directory (default parquet); a single file's follows its extension.
+    engine : {"local", "dask"}
+        Where the chunks are scored: local processes, or a Dask cluster (see
+        :func:`framelens.batch.dask_engine.run_dask`).
+    scheduler : str or distributed.Client, optional
+        With ``engine="dask"``: the scheduler address (``"tcp://10.0.0.5:8786"``) or a Client; by
+        default a local cluster of ``jobs`` single-threaded worker processes.
+    resume : bool
+        Continue an interrupted run of the same command (same inputs, lexicon and parameters) from its
+        manifest; ``False`` removes the previous output and starts again.
+    match_engine : {"auto", "hyperscan", "python"}
+        The matching engine (identical hits; see :func:`framelens.compile_lexicon`).
+    max_field_chars : int
+        A row with a field longer than this is rejected rather than scored.
+    encoding, errors : str
+        Text encoding; ``errors="replace"`` scores rows with undecodable bytes (as U+FFFD) instead of
+        rejecting them.
+    fingerprint : {"head-tail", "full"}
+        How inputs are fingerprinted in the manifest (see :mod:`framelens.batch.manifest`).
+    progress : bool, optional
+        A progress bar on stderr; default: when stderr is a terminal (otherwise one summary line).
+        ``False`` prints nothing.
+
+    Returns
+    -------
+    BatchResult
+        ``output``, ``manifest`` (the dict written to the manifest), ``read``, ``written``,
+        ``rejected``, ``rejects_path``, ``parts_skipped``, ``seconds``. Always ``read == written +
+        rejected``.
+
+    Notes
+    -----
+    Each output row has the columns of ``framelens.score(corpus, lexicon)`` per document — ``doc_id,
+    source, tokens, hits, count_<label>, rate_<label>, share_<label>`` — plus ``date``, the kept
+    fields, ``file`` and ``row`` (the row or line number in that file) after ``source``. Rows that
+    cannot be scored (undecodable bytes, malformed JSON, a missing text, a field over
+    ``max_field_chars``, a CSV record with the wrong number of fields) go to the rejects file with
+    file, row, reason and a raw snippet. Duplicate ids are kept. Use :func:`framelens.batch.aggregate`
+    for per-group scores of the output.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, framelens.batch as fb
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "news.jsonl").write_text('{"text": "Rebels shelled the town.", "source": "Wire"}\\n'
+    ...                                   '{"text": "The army denied it.", "source": "Post"}\\n')
+    >>> r = fb.score_files(d / "news.jsonl", "conflict_actors", d / "scores", jobs=1, progress=False)
+    >>> r.read, r.written, r.rejected
+    (2, 2, 0)
+    """
+    from ..scoring import as_lexicon
+
+    started = time.perf_counter()
+    if engine not in ("local", "dask"):
+        raise ParameterError(f"engine must be 'local' or 'dask', not {engine!r}")
+    if errors not in ("strict", "replace"):
+        raise ParameterError(f"errors must be 'strict' or 'replace', not {errors!r}")
+    if int(chunk_size) < 1 or int(chunk_bytes) < 1:
+        raise ParameterError(f"chunk_size and chunk_bytes must be ≥ 1, not {chunk_size} and {chunk_bytes}")
+    jobs = _default_jobs() if jobs is None else int(jobs)
+    if jobs < 1:
+        raise ParameterError(f"jobs must be ≥ 1, not {jobs}")
+    lex = as_lexicon(lexicon)
+    files = expand_inputs(inputs)
+    keep = tuple(keep or ())
+    clash = [k for k in keep if k in ("doc_id", "source", "tokens", "hits", *EXTRA_COLUMNS)
+             or k.startswith(("count_", "rate_", "share_"))]
+    if clash:
+        raise ParameterError(f"keep: {clash} would clash with output columns of the same name")
+    columns = Columns(text=text, source=source, id=id, date=date, title=title, keep=keep)
+    limits = Limits(max_field_chars=int(max_field_chars), encoding=encoding, errors=errors)
+    layout = _layout(out, format)
+    from ..matching import compile_lexicon
+
+    compile_lexicon(lex, engine=match_engine)  # a bad lexicon or engine fails here, not in a worker
+
+    record = {
+        "framelens_version": __version__,
+        "inputs": [fingerprint_input(f, fingerprint) for f in files],
+        "lexicon": {**lex.provenance(),
+                    "families": {fam.id: fam.label_ids() for fam in lex.families}},
+        "params": {"chunk_size": chunk_size, "chunk_bytes": chunk_bytes, "columns": asdict(columns) | {"keep": list(keep)},
+                   "max_field_chars": limits.max_field_chars, "encoding": encoding, "errors": errors,
+                   "format": layout.part_format, "single_file": layout.single_file},
+        "output": {"path": str(layout.output), "format": layout.part_format,
+                   "extra_columns": ["date", *keep, "file", "row"]},
+    }
+    if layout.single_file and resume and layout.output.exists() and layout.manifest_path.exists():
+        finished = Manifest(layout.work, Manifest.read_file(layout.manifest_path))
+        if finished.complete and finished.same_run(record) is None:  # nothing left to do
+            return _result(layout, finished.record, len(finished.record.get("parts", [])), started)
+    manifest = Manifest.open(layout.work, record, resume=resume)
+    if manifest.complete:
+        result = _result(layout, manifest.record, len(manifest.record.get("parts", [])), started)
+        if progress is not False:
+            print(f"framelens: {layout.output} is already complete ({result.written:,} documents scored, "
+                  f"{result.rejected:,} rejected); nothing to do", file=sys.stderr)
+        return result
+    manifest.discard_temp()
+    done = manifest.completed()
+    settings = Settings(lex, match_engine, columns, limits, str(layout.work), layout.part_format, row_ids=len(files) == 1)
+    total = sum(f.nbytes for f in files)
+    bar = Progress(total, progress, f"framelens {lex.name}")
+    results: dict[str, dict] = dict(done)
+
+    def chunks() -> Iterator[Chunk]:
+        for inp in files:
+            for chunk in iter_chunks(inp, columns, chunk_size, chunk_bytes, limits):
+                if chunk.name in done:
+                    bar.skip(chunk.nbytes)
+                    continue
+                yield chunk
+
+    def on_result(result: PartResult) -> None:
+        entry = result.entry()
+        manifest.record_part(entry)
+        results[result.name] = entry
+        bar.update(result)
+
+    try:
+        if engine == "dask":
+            from .dask_engine import run_dask
+
+            bar.start()
+            run_dask(chunks(), settings, jobs=jobs, scheduler=scheduler, on_result=on_result)
+        else:
+            run_local(chunks(), settings, jobs, on_result, on_start=bar.start)
+    except BaseException:
+        if bar.bar is not None:
+            bar.bar.close()
+        raise
+
+    parts = sorted(results.values(), key=lambda p: p["name"])
+    counts = {k: sum(p[k] for p in parts) for k in ("read", "written", "rejected")}
+    if counts["read"] != counts["written"] + counts["rejected"]:
+        raise AssertionError(f"lost rows: read {counts['read']}, wrote {counts['written']}, rejected {counts['rejected']}")
+    _merge_rejects(layout, parts)
+    if layout.single_file:
+        _merge_parts(layout, parts)
+    manifest.finish(parts, counts, rejects=str(layout.rejects_path) if counts["rejected"] else None,
+                    seconds=round(time.perf_counter() - started, 3))
+    if layout.single_file:
+        with atomic_path(layout.manifest_path) as tmp:
+            shutil.copyfile(manifest.path, tmp)
+        shutil.rmtree(layout.work)
+    result = _result(layout, manifest.record, len(done), started)
+    mb = bar.bytes / 1e6
+    secs = max(result.seconds, 1e-9)
+    bar.close(
+        f"framelens: scored {counts['written']:,} documents"
+        + (f", rejected {counts['rejected']:,} (see {layout.rejects_path})" if counts["rejected"] else "")
+        + f" from {len(files)} input(s) in {result.seconds:.1f} s"
+        + (f" ({len(done)} parts from an earlier run)" if done else "")
+        + f": {bar.docs / secs:,.0f} docs/s, {mb / secs:,.1f} MB/s → {layout.output}"
+    )
+    return result
+
+
+def _result(layout: _Layout, record: dict, skipped: int, started: float) -> BatchResult:
+    counts = record.get("counts", {})
+    return BatchResult(layout.output, layout.manifest_path, record, counts.get("read", 0), counts.get("written", 0),
+                       counts.get("rejected", 0), layout.rejects_path if counts.get("rejected") else None,
+                       skipped, time.perf_counter() - started)
+
+
+def _merge_rejects(layout: _Layout, parts: list[dict]) -> None:
+    """Concatenate the per-part rejects (JSONL) in part order into one file, then drop the parts."""
+    files = [layout.work / p["rejects_file"] for p in parts if p.get("rejects_file")]
+    if files:
+        with atomic_path(layout.rejects_path) as tmp, open(tmp, "wb") as out:
+            for f in files:
+                with open(f, "rb") as src:
+                    shutil.copyfileobj(src, out)
+    folder = layout.work / REJECTS_DIR
+    if folder.exists():
+        shutil.rmtree(folder)
+
+
+def _merge_parts(layout: _Layout, parts: list[dict]) -> None:
+    """Assemble a single output file from the parts, one part in memory at a time."""
+    files = [layout.work / p["file"] for p in parts if p.get("file")]
+    fmt = layout.part_format
+    with atomic_path(layout.output) as tmp:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            writer = None
+            try:
+                for f in files:
+                    table = pq.read_table(f)
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, table.schema)
+                    writer.write_table(table.cast(writer.schema))
+            finally:
+                if writer is not None:
+                    writer.close()
+            if writer is None:  # no row was scorable: an empty file is still written
+                pd.DataFrame({"doc_id": pd.Series(dtype="str")}).to_parquet(tmp)
+        else:
+            with open(tmp, "wb") as out:
+                for i, f in enumerate(files):
+                    with open(f, "rb") as src:
+                        if i and fmt in ("csv", "tsv"):
+                            src.readline()  # each part repeats the header
+                        shutil.copyfileobj(src, out)
+    for f in files:
+        f.unlink()

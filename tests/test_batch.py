@@ -1,0 +1,523 @@
+"""framelens.batch: chunked, parallel, resumable scoring agrees with framelens.score and loses no row."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import framelens
+from framelens.batch import aggregate, score_files
+from framelens.batch import local as batch_local
+from framelens.batch.manifest import Manifest
+from framelens.cli import batch as cli_batch
+from framelens.errors import InputError, ParameterError
+from framelens.lexicon import Family, Label, Lexicon, Pattern, write_lexicon
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def lex() -> Lexicon:
+    p = lambda *xs: tuple(Pattern(x) for x in xs)  # noqa: E731
+    return Lexicon(
+        name="mini", version="1",
+        families=(
+            Family("armed_opposition", (
+                Label("rebels", p("rebel", "rebels", "rebel fighters")),
+                Label("insurgents", p("insurgen*")),
+                Label("terrorists", p("terrorist", "terrorists")),
+            )),
+            Family("government_side", (
+                Label("army", p("army")),
+                Label("regime_forces", p("regime forces")),
+                Label("pro_government_forces", p("pro-government forces")),
+                Label("government_forces", p("government forces")),
+            )),
+        ),
+    )
+
+
+SENTENCES = [
+    "Rebels advanced on the town on Sunday.",
+    "The army said it repelled the attack.",
+    "Government forces retook the bridge, the army said.",
+    "Insurgents struck an army post near the river.",
+    "Pro-government forces claimed 12 insurgents were killed.",
+    "Regime forces shelled the market, killing 9 civilians, rebels said.",
+    "Terrorists attacked a base; the army said 4 terrorists died.",
+    "Rebel fighters regrouped north of the city.",
+    "Residents said the night was quiet.",
+    "Aid workers reached the camp at dawn.",
+]
+OUTLETS = ["Wire", "Herald", "Post"]
+
+
+def make_docs(n: int = 48, seed: int = 7) -> pd.DataFrame:
+    """Deterministic short reports: 3 outlets, 3 months, 2–6 sentences each (some without any label)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        k = int(rng.integers(2, 7))
+        picks = rng.choice(len(SENTENCES), size=k, replace=True)
+        rows.append({
+            "id": f"doc{i:03d}",
+            "outlet": OUTLETS[i % 3],
+            "published": f"2024-{1 + (i // 3) % 3:02d}-{1 + i % 27:02d}",
+            "headline": f"Report {i}",
+            "body": " ".join(SENTENCES[j] for j in picks),
+            "topic": ["war", "aid"][i % 2],
+        })
+    return pd.DataFrame(rows)
+
+
+def write_input(df: pd.DataFrame, path: Path) -> Path:
+    name = path.name
+    if name.endswith(".jsonl.gz"):
+        with gzip.open(path, "wt", encoding="utf-8") as f:
+            df.to_json(f, orient="records", lines=True, force_ascii=False)
+    elif name.endswith(".jsonl"):
+        df.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif name.endswith(".csv"):
+        df.to_csv(path, index=False)
+    elif name.endswith(".tsv"):
+        df.to_csv(path, index=False, sep="\t")
+    else:
+        df.to_parquet(path, index=False)
+    return path
+
+
+COLUMNS = dict(text="body", source="outlet", id="id", date="published", title="headline")
+
+
+def reference(df: pd.DataFrame, lexicon=None, by=None) -> pd.DataFrame:
+    corpus = framelens.read_corpus(df, **COLUMNS)
+    return framelens.score(corpus, lexicon or lex(), by=by)
+
+
+def read_output(out: Path) -> pd.DataFrame:
+    return pd.read_parquet(out).sort_values(["file", "row"]).reset_index(drop=True)
+
+
+def score_columns(table: pd.DataFrame) -> pd.DataFrame:
+    cols = ["doc_id", "source", "tokens", "hits"] + [c for c in table.columns if c.startswith(("count_", "rate_", "share_"))]
+    return table[cols].sort_values("doc_id").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["news.jsonl", "news.jsonl.gz", "news.csv", "news.tsv", "news.parquet"])
+def test_batch_rows_equal_in_memory_score_for_every_format(tmp_path, name):
+    df = make_docs()
+    path = write_input(df, tmp_path / name)
+    result = score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=7, keep=["topic"], progress=False,
+                         match_engine="python", **COLUMNS)
+    assert (result.read, result.written, result.rejected) == (48, 48, 0)
+    out = read_output(tmp_path / "out")
+    assert len(list((tmp_path / "out").glob("part-*.parquet"))) == 7  # ceil(48 / 7) chunks → parts
+    expected = reference(df)
+    pd.testing.assert_frame_equal(score_columns(out), score_columns(expected), check_dtype=False)
+    # what batch rows add: date, kept fields, file and the row number in that file
+    assert list(out.columns[:6]) == ["doc_id", "source", "date", "topic", "file", "row"]
+    assert out["row"].tolist() == list(range(1, 49))
+    assert set(out["file"]) == {str(path)}
+    assert out["topic"].tolist() == df["topic"].tolist()
+    assert out["date"].dt.strftime("%Y-%m-%d").tolist() == df["published"].tolist()
+
+
+def test_counts_by_hand_on_one_document(tmp_path):
+    text = ("Pro-government forces claimed 12 insurgents were killed. Rebel fighters regrouped; "
+            "the army said rebels fled.")
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"text": text, "source": "Wire"}) + "\n", encoding="utf-8")
+    score_files(path, lex(), tmp_path / "out", jobs=1, progress=False)
+    row = pd.read_parquet(tmp_path / "out").iloc[0]
+    # 16 word tokens (runs of word characters: "Pro-government" is 2); opposition: insurgents 1,
+    # rebels 2 ("Rebel fighters", "rebels"); government side: pro_government_forces 1 (never also
+    # government_forces), army 1
+    assert row["doc_id"] == "1" and row["row"] == 1
+    assert (row["count_insurgents"], row["count_rebels"], row["count_pro_government_forces"], row["count_army"],
+            row["count_government_forces"]) == (1, 2, 1, 1, 0)
+    assert row["hits"] == 5 and row["tokens"] == 16
+    assert row["share_rebels"] == pytest.approx(2 / 3)
+    assert row["rate_army"] == pytest.approx(1000 / 16)
+    assert row["share_terrorists"] == 0  # the family has hits: a 0 share, not NaN
+
+
+DIRTY_LINES = [
+    (b'{"id": "a1", "body": "Rebels advanced on the town.", "outlet": "Wire"}', None),
+    (b'{"id": "a2", "body": "The army said so.", "outlet": "Post"', "malformed JSON"),
+    (b'', "blank"),
+    (b'["not", "an", "object"]', "each line must be a JSON object, found list"),
+    (b'{"id": "a3", "outlet": "Wire"}', "missing text"),
+    (b'{"id": "a4", "body": null, "outlet": "Wire"}', "missing text"),
+    (b'{"id": "a5", "body": {"p": "Rebels"}, "outlet": "Wire"}', "holds a JSON object, not text"),
+    (b'{"id": "a6", "body": "Insurgents \xff\xfe struck.", "outlet": "Herald"}', "undecodable bytes for encoding 'utf-8'"),
+    (b'{"id": "a7", "body": "' + b"army " * 40 + b'", "outlet": "Herald"}', "over the limit of 150"),
+    (b'{"id": "a8", "body": "Government forces retook the bridge.", "outlet": "Herald"}', None),
+    (b'{"id": "a9", "body": "", "outlet": "Post"}', None),  # empty text: kept and scored, as read_corpus does
+    (b'{"id": "a10", "body": "Terrorists attacked.", "outlet": "Post"}', None),
+]
+
+
+def test_dirty_input_every_row_is_written_or_rejected(tmp_path):
+    path = tmp_path / "dirty.jsonl"
+    path.write_bytes(b"\n".join(line for line, _ in DIRTY_LINES) + b"\n")
+    result = score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=3, text="body", source="outlet", id="id",
+                         max_field_chars=150, progress=False)
+    expected_rejects = {i + 1: why for i, (_, why) in enumerate(DIRTY_LINES) if why not in (None, "blank")}
+    assert result.read == 11  # the blank line is not a row
+    assert result.read == result.written + result.rejected
+    assert (result.written, result.rejected) == (4, 7)
+    manifest = json.loads((tmp_path / "out" / "_manifest.json").read_text())
+    assert manifest["counts"] == {"read": 11, "written": 4, "rejected": 7}
+    rejects = [json.loads(line) for line in (tmp_path / "out" / "_rejects.jsonl").read_text().splitlines()]
+    assert [r["row"] for r in rejects] == sorted(expected_rejects)  # line numbers, in file order
+    for r in rejects:
+        assert expected_rejects[r["row"]] in r["reason"], r
+        assert r["file"] == str(path) and len(r["snippet"]) <= 200
+    assert rejects[0]["snippet"].startswith('{"id": "a2"')
+    out = pd.read_parquet(tmp_path / "out")
+    assert sorted(out["doc_id"]) == ["a1", "a10", "a8", "a9"]
+    assert out.set_index("doc_id").loc["a9", "tokens"] == 0
+    assert not (tmp_path / "out" / "_rejects").exists()  # per-part rejects merged away
+
+
+def test_dirty_csv_and_replace_errors(tmp_path):
+    path = tmp_path / "dirty.csv"
+    path.write_bytes(
+        b"id,body,outlet\n"
+        b"c1,Rebels advanced.,Wire\n"
+        b"c2,\"The army said, quietly,\nthat it held.\",Post\n"  # a quoted line break is one record
+        b"c3,too,many,fields\n"
+        b"c4,Insurgents \xe9 struck.,Herald\n"
+        b"c5,Terrorists attacked.,Post\n")
+    strict = score_files(path, lex(), tmp_path / "strict", jobs=1, chunk_size=2, text="body", source="outlet", id="id",
+                         progress=False)
+    assert (strict.read, strict.written, strict.rejected) == (5, 3, 2)
+    rejects = [json.loads(line) for line in strict.rejects_path.read_text().splitlines()]
+    assert [(r["row"], r["reason"]) for r in rejects] == [
+        (3, "4 fields where the header has 3"), (4, "undecodable bytes for encoding 'utf-8' in field 'body'")]
+    out = pd.read_parquet(tmp_path / "strict").set_index("doc_id")
+    assert out.loc["c2", "count_army"] == 1 and out.loc["c2", "row"] == 2
+    replaced = score_files(path, lex(), tmp_path / "replaced", jobs=1, chunk_size=2, text="body", source="outlet",
+                           id="id", errors="replace", progress=False)
+    assert (replaced.written, replaced.rejected) == (4, 1)
+    assert pd.read_parquet(tmp_path / "replaced").set_index("doc_id").loc["c4", "count_insurgents"] == 1
+
+
+def test_missing_named_column_fails_before_scoring(tmp_path):
+    path = write_input(make_docs(5), tmp_path / "news.csv")
+    with pytest.raises(InputError, match="no column 'content' for text"):
+        score_files(path, lex(), tmp_path / "out", jobs=1, text="content", progress=False)
+    with pytest.raises(InputError, match="matches no file"):
+        score_files(tmp_path / "nothing-*.jsonl", lex(), tmp_path / "out", jobs=1, progress=False)
+
+
+def test_globs_several_inputs_and_text_folders(tmp_path):
+    df = make_docs(30)
+    (tmp_path / "in").mkdir()
+    a = write_input(df.iloc[:12].drop(columns="id"), tmp_path / "in" / "2024-01.jsonl")
+    b = write_input(df.iloc[12:].drop(columns="id"), tmp_path / "in" / "2024-02.jsonl")
+    folder = tmp_path / "texts"
+    for outlet, body in [("Wire", "Rebels advanced. The army said so."), ("Post", "Terrorists attacked the army.")]:
+        (folder / outlet).mkdir(parents=True)
+        (folder / outlet / "story1.txt").write_text(f"Headline\n{body}\n", encoding="utf-8")
+    result = score_files([str(tmp_path / "in" / "*.jsonl"), folder], lex(), tmp_path / "out", jobs=1, chunk_size=5,
+                         text="body", source="outlet", progress=False)
+    assert result.written == 32
+    out = read_output(tmp_path / "out")
+    # without an id field, ids are "<file>:<row>" when there are several inputs
+    assert out["doc_id"].iloc[0] == f"{a}:1" and (out["file"] == str(b)).sum() == 18
+    texts = out[out["file"].str.endswith(".txt")].set_index("doc_id")
+    assert texts.loc["Post/story1", "source"] == "Post" and texts.loc["Post/story1", "count_terrorists"] == 1
+    assert texts.loc["Wire/story1", ["count_rebels", "count_army"]].tolist() == [1, 1]
+    manifest = json.loads((tmp_path / "out" / "_manifest.json").read_text())
+    assert [i["path"] for i in manifest["inputs"]] == [str(a), str(b), str(folder)]
+    assert manifest["inputs"][2]["files"] == 2
+    cols = list(score_columns(out).columns[1:])
+    pd.testing.assert_frame_equal(out.loc[out["file"].str.endswith(".jsonl"), cols].reset_index(drop=True),
+                                  reference(df)[cols], check_dtype=False)
+
+
+def test_manifest_records_inputs_lexicon_parameters_and_parts(tmp_path):
+    path = write_input(make_docs(20), tmp_path / "news.jsonl")
+    score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=8, progress=False, **COLUMNS)
+    m = json.loads((tmp_path / "out" / "_manifest.json").read_text())
+    data = path.read_bytes()
+    assert m["status"] == "complete" and m["framelens_version"] == framelens.__version__
+    assert m["inputs"][0]["size"] == len(data)
+    assert m["inputs"][0]["method"] == "sha256-head-tail-1MiB"
+    # a file under 1 MiB: the head is the whole file, hashed after its size
+    assert m["inputs"][0]["sha256"] == hashlib.sha256(str(len(data)).encode() + b"\0" + data).hexdigest()
+    assert m["lexicon"]["sha256"] == lex().fingerprint and m["lexicon"]["name"] == "mini"
+    assert m["lexicon"]["families"]["government_side"][0] == "army"
+    assert m["params"]["chunk_size"] == 8 and m["params"]["columns"]["text"] == "body"
+    assert [p["name"] for p in m["parts"]] == ["part-00000-000000", "part-00000-000001", "part-00000-000002"]
+    assert [p["read"] for p in m["parts"]] == [8, 8, 4] and [p["first_row"] for p in m["parts"]] == [1, 9, 17]
+    assert not (tmp_path / "out" / "_journal.jsonl").exists()
+
+
+def test_resume_skips_done_parts_discards_temp_files_and_refuses_other_parameters(tmp_path, monkeypatch):
+    path = write_input(make_docs(30), tmp_path / "news.jsonl")
+    out = tmp_path / "out"
+    full = score_files(path, lex(), tmp_path / "full", jobs=1, chunk_size=6, progress=False, **COLUMNS)
+
+    # simulate a crash after three parts: stop the run when the fourth chunk is reached
+    calls = {"n": 0}
+    real = batch_local.process_chunk
+
+    def crash_after_three(chunk, settings):
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        return real(chunk, settings)
+
+    monkeypatch.setattr(batch_local, "process_chunk", crash_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        score_files(path, lex(), out, jobs=1, chunk_size=6, progress=False, **COLUMNS)
+    monkeypatch.setattr(batch_local, "process_chunk", real)
+    assert Manifest.read(out)["status"] == "running"
+    # what a SIGKILL can leave: a partial temp file and a torn journal line
+    (out / ".part-00000-000003.parquet.x1y2.tmp").write_bytes(b"PAR1 partial")
+    with open(out / "_journal.jsonl", "a") as f:
+        f.write('{"name": "part-00000-0000')
+
+    with pytest.raises(ParameterError, match="parameters differ: chunk_size"):
+        score_files(path, lex(), out, jobs=1, chunk_size=5, progress=False, **COLUMNS)
+    resumed = score_files(path, lex(), out, jobs=1, chunk_size=6, progress=False, **COLUMNS)
+    assert resumed.parts_skipped == 3
+    assert not list(out.glob(".*.tmp"))
+    pd.testing.assert_frame_equal(read_output(out), read_output(tmp_path / "full"))
+    assert (resumed.read, resumed.written, resumed.rejected) == (full.read, full.written, full.rejected)
+    assert Manifest.read(out)["resumed"] == 1
+    # a completed run is not redone; resume=False starts again
+    again = score_files(path, lex(), out, jobs=1, chunk_size=6, progress=False, **COLUMNS)
+    assert again.parts_skipped == 5 and again.written == 30
+    restarted = score_files(path, lex(), out, jobs=1, chunk_size=10, resume=False, progress=False, **COLUMNS)
+    assert restarted.parts_skipped == 0 and len(list(out.glob("part-*"))) == 3
+
+
+def test_refuses_to_clear_a_directory_it_did_not_write(tmp_path):
+    path = write_input(make_docs(5), tmp_path / "news.jsonl")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "thesis.docx").write_text("precious")
+    with pytest.raises(ParameterError, match="not framelens batch output"):
+        score_files(path, lex(), tmp_path / "out", jobs=1, progress=False, **COLUMNS)
+    assert (tmp_path / "out" / "thesis.docx").exists()
+
+
+@pytest.mark.parametrize("by", ["source", ["source", "month"], "topic", "quarter"])
+def test_aggregate_equals_score_by(tmp_path, by):
+    df = make_docs(60)
+    path = write_input(df, tmp_path / "news.jsonl")
+    score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=9, keep=["topic"], progress=False, **COLUMNS)
+    got = aggregate(tmp_path / "out", by=by, lexicon=lex())
+    expected = reference(df, by=by)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
+    assert got.attrs["framelens"]["lexicon"]["sha256"] == lex().fingerprint
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_aggregate_reads_csv_and_jsonl_datasets(tmp_path, fmt):
+    df = make_docs(25)
+    df.loc[3, "outlet"] = "007"  # a numeric-looking key must stay text
+    path = write_input(df, tmp_path / "news.jsonl")
+    score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=6, format=fmt, progress=False, **COLUMNS)
+    assert len(list((tmp_path / "out").glob(f"part-*.{fmt}"))) == 5
+    for by in ("source", "month"):
+        got = aggregate(tmp_path / "out", by=by)
+        pd.testing.assert_frame_equal(got, reference(df, by=by), check_dtype=False)
+
+
+def test_aggregate_checks_lexicon_and_columns(tmp_path):
+    path = write_input(make_docs(6), tmp_path / "news.jsonl")
+    score_files(path, lex(), tmp_path / "out", jobs=1, progress=False, **COLUMNS)
+    with pytest.raises(ParameterError, match="was scored with lexicon mini"):
+        aggregate(tmp_path / "out", by="source", lexicon="conflict_actors")
+    with pytest.raises(ParameterError, match="no column 'topic'"):
+        aggregate(tmp_path / "out", by="topic")
+
+
+@pytest.mark.parametrize("name", ["scores.csv", "scores.jsonl", "scores.parquet"])
+def test_single_file_output_is_assembled_from_parts(tmp_path, name):
+    df = make_docs(20)
+    path = write_input(df, tmp_path / "news.jsonl")
+    result = score_files(path, lex(), tmp_path / name, jobs=1, chunk_size=6, progress=False, **COLUMNS)
+    target = tmp_path / name
+    assert result.output == target and not (tmp_path / f"{name}.parts").exists()
+    assert json.loads((tmp_path / f"{name}.manifest.json").read_text())["counts"]["written"] == 20
+    if name.endswith(".csv"):
+        back = pd.read_csv(target, dtype={"doc_id": str})
+    elif name.endswith(".jsonl"):
+        back = pd.read_json(target, lines=True, dtype={"doc_id": str})
+    else:
+        back = pd.read_parquet(target)
+    assert back["row"].tolist() == list(range(1, 21))
+    pd.testing.assert_frame_equal(score_columns(back), score_columns(reference(df)), check_dtype=False)
+    assert aggregate(target, by="source")["n_docs"].sum() == 20
+
+
+def test_parallel_run_equals_serial_and_bounds_work_in_flight(tmp_path, monkeypatch):
+    df = make_docs(80)
+    path = write_input(df, tmp_path / "news.jsonl")
+    serial = score_files(path, lex(), tmp_path / "serial", jobs=1, chunk_size=5, progress=False, **COLUMNS)
+    pulled, ahead = [0], []
+    real_iter = batch_local.iter_chunks
+
+    def counting_iter(*args, **kwargs):
+        for chunk in real_iter(*args, **kwargs):
+            pulled[0] += 1
+            yield chunk
+
+    real_record = Manifest.record_part
+
+    def record(self, entry):
+        ahead.append(pulled[0] - (len(ahead) + 1))  # chunks read but not yet finished
+        real_record(self, entry)
+
+    monkeypatch.setattr(batch_local, "iter_chunks", counting_iter)
+    monkeypatch.setattr(Manifest, "record_part", record)
+    parallel = score_files(path, lex(), tmp_path / "parallel", jobs=2, chunk_size=5, progress=False, **COLUMNS)
+    assert pulled[0] == 16 and len(ahead) == 16
+    assert max(ahead) <= 2 * 2 + 1  # backpressure: at most 2 × jobs chunks in flight (+ the one being read)
+    assert (parallel.read, parallel.written) == (serial.read, serial.written) == (80, 80)
+    pd.testing.assert_frame_equal(read_output(tmp_path / "parallel"), read_output(tmp_path / "serial"))
+
+
+def test_workers_start_from_a_forkserver_when_other_threads_run(tmp_path, monkeypatch):
+    # forking a process that runs other threads can deadlock: then workers come from a forkserver
+    df = make_docs(12)
+    path = write_input(df, tmp_path / "news.jsonl")
+    monkeypatch.setattr(batch_local.threading, "active_count", lambda: 2)
+    assert batch_local._pool_context().get_start_method() in ("forkserver", "spawn")
+    result = score_files(path, lex(), tmp_path / "out", jobs=2, chunk_size=4, progress=False, **COLUMNS)
+    assert result.written == 12
+    pd.testing.assert_frame_equal(score_columns(read_output(tmp_path / "out")), score_columns(reference(df)),
+                                  check_dtype=False)
+
+
+def test_progress_summary_line_when_not_interactive(tmp_path, capsys):
+    path = write_input(make_docs(10), tmp_path / "news.jsonl")
+    score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=4, **COLUMNS)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("framelens: scored 10 documents from 1 input(s)")
+    assert "docs/s" in err[0] and "MB/s" in err[0]
+    score_files(path, lex(), tmp_path / "out2", jobs=1, chunk_size=4, progress=True, **COLUMNS)
+    err = capsys.readouterr().err
+    assert "docs/s" in err and "100%" in err  # the tqdm bar, forced on
+
+
+# ---------------------------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------------------------
+def test_wants_batch_rules():
+    parser = cli_batch.build_parser()
+    def args(*argv):
+        return parser.parse_args([*argv, "--lexicon", "mini"])
+    assert not cli_batch.wants_batch(args("news.csv", "--out", "scores.csv"))
+    assert cli_batch.wants_batch(args("news.csv", "--out", "scores.csv", "--jobs", "1"))
+    assert cli_batch.wants_batch(args("a.csv", "b.csv", "--out", "scores.csv"))
+    assert cli_batch.wants_batch(args("archive/*.jsonl.gz", "--out", "scores.csv"))
+    assert cli_batch.wants_batch(args("news.csv", "--out", "scores/"))
+    assert cli_batch.wants_batch(args("news.csv", "--out", "scores.csv", "--engine", "dask"))
+    assert cli_batch.wants_batch(args("news.csv", "--out", "scores.csv", "--scheduler", "tcp://h:8786"))
+
+
+def test_batch_arguments_fit_the_score_parser():
+    """What cli/score.py must do: add the batch options to its parser, with no clash."""
+    import argparse
+
+    from framelens.cli.main import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    score = sub.choices["score"]
+    if not any("--jobs" in a.option_strings for a in score._actions):
+        cli_batch.add_batch_arguments(score)
+    args = score.parse_args(["news.jsonl", "--lexicon", "mini", "--out", "scores/", "--jobs", "2", "--chunk-size", "500",
+                             "--keep-column", "topic", "--no-resume"])
+    assert (args.jobs, args.chunk_size, args.keep_columns, args.resume) == (2, 500, ["topic"], False)
+    assert cli_batch.wants_batch(args)
+
+
+def test_cli_batch_with_by_prints_groups(tmp_path, capsys):
+    df = make_docs(24)
+    path = write_input(df.rename(columns={"id": "doc_id"}), tmp_path / "news.csv")
+    lexicon = write_lexicon(lex(), tmp_path / "mini.yaml")
+    code = cli_batch.main([str(path), "--lexicon", str(lexicon), "--out", str(tmp_path / "out"), "--jobs", "1",
+                           "--chunk-size", "5", "--text-column", "body", "--source-column", "outlet",
+                           "--date-column", "published", "--by", "source", "--by-out", str(tmp_path / "by.csv")])
+    assert code == 0
+    got = pd.read_csv(tmp_path / "by.csv")
+    expected = reference(df, by="source")
+    assert got["source"].tolist() == expected["source"].tolist()
+    assert got["count_army"].tolist() == expected["count_army"].tolist()
+    code = cli_batch.main([str(path), "--lexicon", str(lexicon), "--jobs", "1"])
+    assert code == 2 and "give --out" in capsys.readouterr().err
+
+
+def _run_cli(argv: list[str]) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "framelens.cli.batch", *argv], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_output(tmp_path):
+    df = make_docs(400)
+    path = write_input(df, tmp_path / "news.jsonl")
+    lexicon = write_lexicon(lex(), tmp_path / "mini.yaml")
+    argv = [str(path), "--lexicon", str(lexicon), "--out", str(tmp_path / "out"), "--jobs", "1", "--chunk-size", "10",
+            "--text-column", "body", "--source-column", "outlet", "--id-column", "id", "--date-column", "published",
+            "--engine", "python"]
+    proc = _run_cli(argv)
+    deadline = time.monotonic() + 120
+    while len(list((tmp_path / "out").glob("part-*.parquet"))) < 3:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no part appeared"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = len(list((tmp_path / "out").glob("part-*.parquet")))
+    assert done_before < 40, "the run finished before it could be killed; make the input larger"
+    assert Manifest.read(tmp_path / "out")["status"] == "running"
+
+    rerun = _run_cli(argv)
+    _, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err.decode()
+    assert "parts from an earlier run" in err.decode()
+    reference_run = score_files(path, lex(), tmp_path / "ref", jobs=1, chunk_size=10, progress=False,
+                                match_engine="python", **COLUMNS)
+    got, expected = read_output(tmp_path / "out"), read_output(tmp_path / "ref")
+    pd.testing.assert_frame_equal(got.drop(columns="file"), expected.drop(columns="file"))
+    m = Manifest.read(tmp_path / "out")
+    assert m["counts"] == reference_run.manifest["counts"] == {"read": 400, "written": 400, "rejected": 0}
+    assert m["resumed"] == 1 and len(m["parts"]) == 40
+
+
+def _score_has_batch_mode() -> bool:
+    import argparse
+
+    from framelens.cli.main import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return any("--jobs" in a.option_strings for a in sub.choices["score"]._actions)
+
+
+@pytest.mark.skipif(not _score_has_batch_mode(),
+                    reason="'framelens score' does not hand over to batch mode yet (cli/score.py must call "
+                           "add_batch_arguments and run_batch)")
+def test_framelens_score_hands_over_to_batch_mode(tmp_path):
+    path = write_input(make_docs(12).rename(columns={"id": "doc_id", "body": "text", "outlet": "source"}),
+                       tmp_path / "news.jsonl")
+    lexicon = write_lexicon(lex(), tmp_path / "mini.yaml")
+    done = subprocess.run([sys.executable, "-m", "framelens", "score", str(path), "--lexicon", str(lexicon), "--jobs", "1",
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_parquet(tmp_path / "out")) == 12
