@@ -40,12 +40,16 @@ _EXPORTS = {
     "suggest_terms": "compare",
     "stories": "compare",
     "decompose": "compare",
+    "attributions": "actors",
+    "agency": "actors",
+    "tone": "actors",
+    "descriptors": "actors",
     "FramelensError": "errors",
     "InputError": "errors",
     "LexiconError": "errors",
     "ParameterError": "errors",
 }
-_SUBMODULES = {"batch", "datasets", "plots", "text", "compare", "lexicon", "matching", "scoring", "corpus", "errors", "provenance"}
+_SUBMODULES = {"actors", "batch", "datasets", "plots", "text", "compare", "lexicon", "matching", "scoring", "corpus", "errors", "provenance"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES) + ["__version__"]
 

@@ -37,6 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--out", "-o", required=True, metavar="FILE.yaml", help="where to write the YAML lexicon")
     v.set_defaults(func=run_import)
 
+    from .actors import register_lexicon_suggest  # grows a lexicon from data (framelens.actors.suggest)
+
+    register_lexicon_suggest(verbs)
+
 
 def run_list(args: argparse.Namespace) -> int:
     from ..lexicon import list_lexicons
