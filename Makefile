@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv corpus lint clean
+.PHONY: demo test venv corpus models clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,10 @@ test: $(STAMP)
 # Regenerate the embedded corpus (deterministic; a test checks the committed files match).
 corpus: $(STAMP)
 	$(BIN)/python -m framelens.datasets.sample_generator --out corpora/karvia
+
+# Retrain the models in models/ on the embedded corpus (model cards identical on re-run except the date).
+models: $(STAMP)
+	$(BIN)/python -m framelens.classify.train_defaults --out models
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -44,12 +44,16 @@ _EXPORTS = {
     "agency": "actors",
     "tone": "actors",
     "descriptors": "actors",
+    "Classifier": "classify",
+    "evaluate": "classify",
+    "save_model": "classify",
+    "load_model": "classify",
     "FramelensError": "errors",
     "InputError": "errors",
     "LexiconError": "errors",
     "ParameterError": "errors",
 }
-_SUBMODULES = {"actors", "batch", "datasets", "plots", "text", "compare", "lexicon", "matching", "scoring", "corpus", "errors", "provenance"}
+_SUBMODULES = {"actors", "batch", "classify", "datasets", "exercises", "reports", "plots", "text", "compare", "lexicon", "matching", "scoring", "corpus", "errors", "provenance"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES) + ["__version__"]
 

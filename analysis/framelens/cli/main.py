@@ -13,7 +13,7 @@ from typing import Sequence
 from .._version import __version__
 from ..errors import FramelensError
 
-VERB_MODULES = ("score", "lexicon", "corpus", "compare", "stories", "actors", "report")
+VERB_MODULES = ("score", "lexicon", "corpus", "compare", "stories", "actors", "classify", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
