@@ -23,7 +23,8 @@ EXERCISES = NOTEBOOKS / "exercises"
 SOLUTIONS = EXERCISES / "solutions"
 ALL = sorted(NOTEBOOKS.rglob("*.ipynb"))
 TEMPLATE_PARAMS = {  # small sizes: the statistics are tested elsewhere, here the notebooks must run
-    "source_comparison": {"n_boot": 100, "n_perm": 19, "top_n": 8, "kwic_n": 3, "date_bin": "quarter"},
+    # story="find": the stories are found in the texts (the report tests cover the sample's event column)
+    "source_comparison": {"n_boot": 100, "n_perm": 19, "top_n": 8, "kwic_n": 3, "date_bin": "quarter", "story": "find"},
     "classifier_report": {"n_splits": 3, "n_examples": 1},
     "lexicon_validation": {"per_label": 3},
 }
@@ -134,3 +135,20 @@ def test_template_figures_have_alt_text_and_explanations(path):
         if cell in figures:
             previous = next(c for c in reversed(nb.cells[:i]) if c.cell_type == "markdown")
             assert re.search(r"\b(read|shows?|plot|heatmap|chart)\b", previous.source, re.I), previous.source[:80]
+
+
+def test_source_comparison_says_what_its_extractors_and_story_split_cannot_see():
+    nb = nbformat.read(NOTEBOOKS / "source_comparison.ipynb", as_version=4)
+    text = [c.source for c in nb.cells if c.cell_type == "markdown"]
+
+    def section(start):
+        return next(t for t in text if t.lstrip("#").lstrip().startswith(start))
+
+    for part in ("7. Who speaks", "7.2 Who is named", "7.3 The tone"):
+        assert "cannot see" in section(part), part
+    story = section("8. Same story")
+    for assumption in ("The stories are right", "Only shared stories are compared", "One order of the split"):
+        assert assumption in story
+    params = reports.template_parameters("source_comparison")
+    assert params["story"] == "auto" and params["n_boot"] <= 1000 and params["n_perm"] <= 199
+

@@ -136,9 +136,11 @@ def test_provenance_block_comes_first_and_names_everything(runs):
 
 def test_every_section_is_in_the_report(runs):
     page = runs["a"].html.read_text(encoding="utf-8")
-    for heading in ("1. Corpus overview", "2. Label shares per source", "3. Keyness", "4. Divergence and slant",
-                    "5. Evidence", "6. Terms beyond the lexicon", "7. Limitations"):
-        assert heading in page
+    headings = ("1. Corpus overview", "2. Label shares per source", "3. Keyness", "4. Divergence and slant",
+                "5. Evidence", "6. Terms beyond the lexicon", "7. Who speaks, who acts, and how each side is described",
+                "8. Same story, different words: framing or selection?", "9. Limitations")
+    positions = [page.index(heading) for heading in headings]
+    assert positions == sorted(positions)
     assert page.count('class="fl-table fl-kwic"') >= 3  # KWIC evidence per group
 
 
@@ -152,6 +154,53 @@ def test_hostile_corpus_text_is_escaped_everywhere(runs):
         assert not any(k.startswith("on") for k in attrs), (tag, attrs)
         if tag == "img":
             assert attrs["src"].startswith("data:image/png;base64,")
+
+
+def test_actor_and_story_sections_show_the_library_results(runs):
+    """Sections 7 and 8 print what framelens.actors and the story comparisons compute, escaped, in slant order."""
+    from framelens import actors
+
+    page = runs["a"].html.read_text(encoding="utf-8")
+    sample = framelens.datasets.load_sample()
+    section7 = page[page.index("7. Who speaks"):page.index("8. Same story")]
+    section8 = page[page.index("8. Same story"):page.index("9. Limitations")]
+    # attribution: the Free Karvia Voice doubts the government's words (docs/actors.md: 40 of 53 with a stance verb)
+    said = actors.attribution_table(actors.attributions(sample)).set_index(["source", "family"])
+    row = said.loc[("Free Karvia Voice", "government_side")]
+    assert (row["stance"], row["statements"]) == (40, 53)
+    assert "<td>Free Karvia Voice</td><td>8 of 56 (14%)</td><td>40 of 53 (75%)</td>" in section7
+    assert "<td>Karvian National Telegraph</td><td>47 of 53 (89%)</td><td>1 of 59 (2%)</td>" in section7
+    assert "jihadist_groups in 6 groups" in section7  # the thin cells are named, not silently dropped
+    # agency: the hidden agents come from the event column (story="auto" picks it on the sample)
+    assert "126 hide the agent: 94 were given a side by their story, 32 could not be" in section7
+    assert "<td>The Marn Courier</td><td>84% of 19</td>" in section7  # the Courier hides the opposition's harm
+    # descriptors: what each outlet puts before each side's names
+    assert "courageous (23), brave (21), heroic (16)" in section7
+    # stories and the decomposition: the Sentinel's 'militants' is +71.8 points = +4.5 selection + 67.3 framing
+    # (docs/stories.md), and the report says where the stories came from and what was left out
+    assert "Stories from the corpus column 'event': 16 stories, 16 covered by at least two groups" in section8
+    assert "Every story was covered by at least two groups" in section8
+    d = framelens.decompose(sample, "conflict_actors", "armed_opposition", story="event").set_index(["group", "label"])
+    sentinel = d.loc[("Karvia Sentinel", "militants")]
+    assert (round(100 * sentinel["pooled_diff"], 1), round(100 * sentinel["selection"], 1),
+            round(100 * sentinel["framing"], 1)) == (71.8, 4.5, 67.3)
+    assert ("<td>Karvia Sentinel</td><td>armed_opposition</td><td>militants</td><td>80%</td><td>8%</td>"
+            "<td>+71.8</td><td>+4.5</td><td>+67.3</td><td>+0.0</td>") in section8
+    # groups follow the slant axis of section 4 everywhere: the pro-government outlets first
+    order = [section7.index(f"<td>{g}</td>") for g in ("Karvia Sentinel", "Karvian National Telegraph", "Continental Observer",
+                                                       "Orvane Wire", "The Marn Courier", "Free Karvia Voice")]
+    assert order == sorted(order)
+    figures = [attrs for tag, attrs in tags_of(section7 + section8) if tag == "img"]
+    assert len(figures) == 3 + 2 * 5  # attribution, agency, tone; side by side and decomposition per family
+    assert all(attrs.get("alt") for attrs in figures)
+
+
+def test_story_section_finds_stories_when_the_corpus_has_none(runs):
+    page = runs["hostile"].html.read_text(encoding="utf-8")
+    section8 = page[page.index("8. Same story"):page.index("9. Limitations")]
+    assert "Stories from framelens.stories() (articles at most 3 days apart" in section8
+    assert "The compared stories, most widely covered first" in section8
+    assert "Statements reported with a stance verb" in page  # section 7 ran on the hostile text too
 
 
 # ------------------------------------------------------------------------------ bad input
@@ -177,6 +226,9 @@ def empty_group_corpus(path: Path) -> Path:
     ({"params": {"date_bin": "fortnight"}}, "date_bin='fortnight'"),
     ({"params": {"groups": ["Orvane Wire", "Daily Nowhere"]}}, "'Daily Nowhere' not found"),
     ({"lexicon": "no_such_lexicon"}, "no_such_lexicon"),
+    ({"params": {"story": "storyline"}}, "story: no column 'storyline' in the corpus"),
+    ({"params": {"story": "doc_id"}}, "story='doc_id': none of its 348 stories is covered by two groups of by='source'"),
+    ({"by": "month", "params": {"story": "event"}}, "story='event': none of its 16 stories is covered by two groups"),
 ])
 def test_bad_parameters_fail_before_execution_with_one_line(tmp_path, no_kernel, kwargs, message):
     out = tmp_path / "report.html"
@@ -185,6 +237,28 @@ def test_bad_parameters_fail_before_execution_with_one_line(tmp_path, no_kernel,
         run_report("sample", args.pop("lexicon"), args.pop("by"), out, **args)
     assert message in str(err.value) and "\n" not in str(err.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_story_parameter_names_a_column_or_lets_the_report_decide():
+    docs = framelens.datasets.load_sample().docs
+    sample = framelens.Corpus(docs)
+    both = framelens.Corpus(docs.assign(story=docs["event"].str[:3]))
+    bare = framelens.Corpus(docs.drop(columns=["event"]))
+    assert reports.story_column(sample) == "event"
+    assert reports.story_column(both) == "story"  # 'story' comes before 'event'
+    assert reports.story_column(bare) is None  # the report finds stories in the texts
+    assert reports.story_column(both, "find") is None and reports.story_column(both, "event") == "event"
+    with pytest.raises(ParameterError, match="no column 'events'") as err:
+        reports.story_column(sample, "events")
+    assert "\n" not in str(err.value) and "'find'" in str(err.value)
+    lex = framelens.load_lexicon("conflict_actors")
+    for story in ("auto", "find", ""):  # the default never stops a report, even when no story spans two months
+        reports.validate_parameters("source_comparison", {"by": "month", "story": story}, sample, lex)
+    # a named column is checked against the compared groups only
+    reports.validate_parameters("source_comparison", {"by": "lean", "story": "event"}, sample, lex)
+    with pytest.raises(ParameterError, match="story='lean': none of its 2 stories is covered by two groups"):
+        reports.validate_parameters("source_comparison", {"by": "lean", "groups": ["neutral", "pro_government"],
+                                                          "story": "lean"}, sample, lex)
 
 
 def test_group_without_text_fails_before_execution(tmp_path, no_kernel):
@@ -408,6 +482,39 @@ def test_report_figures_are_figures_with_deterministic_png():
         reports.plot_confusion(confusion.iloc[:, :1])
     with pytest.raises(InputError, match="framelens.classify.evaluate"):
         reports.plot_cv_scores({"x": object()})
+
+
+def shares_table(rows):
+    """A shares table from (group, label, share) triples: one family, intervals ±0.05, 40 hits per group."""
+    df = pd.DataFrame(rows, columns=["group", "label", "share"]).assign(family="f", family_hits=40)
+    return df.assign(lower=(df["share"] - 0.05).clip(lower=0), upper=(df["share"] + 0.05).clip(upper=1))
+
+
+def test_pooled_and_within_story_shares_side_by_side():
+    from matplotlib.figure import Figure
+
+    pooled = shares_table([("A", "x", 0.7), ("A", "y", 0.3), ("A", "z", 0.0), ("A", "w", 0.0),
+                           ("B", "x", 0.2), ("B", "y", 0.8), ("B", "z", 0.0), ("B", "w", 0.0)])
+    within = shares_table([("A", "x", 0.4), ("A", "y", 0.5), ("A", "z", 0.1), ("A", "w", 0.0),
+                           ("B", "x", 0.3), ("B", "y", 0.7), ("B", "z", 0.0), ("B", "w", 0.0)])
+    fig = reports.plot_pooled_within(pooled, within, "f", order=["B", "A"])
+    assert isinstance(fig, Figure)
+    left, right = fig.axes
+    # the same labels in the same order on both sides: by pooled share (y 0.55 > x 0.45), then z, used only
+    # within stories; w, used nowhere, is left out and counted in the title
+    assert [t.get_text() for t in left.get_yticklabels()] == ["y", "x", "z"]
+    assert right.get_shared_y_axes().joined(left, right)
+    assert left.get_xlim() == right.get_xlim() == (0.0, 0.9)  # room for the widest interval, 0.85, in both
+    assert "1 unused label not shown" in fig.get_suptitle()
+
+    def points(ax):  # (share, row + group offset): B is drawn above A in each label's band (order=["B", "A"])
+        return sorted((round(float(x), 3), round(float(y), 2)) for line in ax.lines for x, y in line.get_xydata())
+
+    assert points(left) == sorted([(0.8, -0.34), (0.3, 0.34), (0.2, 0.66), (0.7, 1.34), (0.0, 1.66), (0.0, 2.34)])
+    assert points(right) == sorted([(0.7, -0.34), (0.5, 0.34), (0.3, 0.66), (0.4, 1.34), (0.0, 1.66), (0.1, 2.34)])
+    assert reports.figure_png(fig) == reports.figure_png(reports.plot_pooled_within(pooled, within, "f", order=["B", "A"]))
+    with pytest.raises(ParameterError, match="family 'g' is not in the pooled shares table"):
+        reports.plot_pooled_within(pooled, within, "g")
 
 
 def test_kernel_environment_pins_what_varies_and_warms_the_font_cache(tmp_path, monkeypatch):

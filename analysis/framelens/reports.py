@@ -44,6 +44,8 @@ KERNEL_NAME = "python3"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME}
 SAMPLE = "sample"
 DATE_BINS = ("day", "week", "month", "quarter", "year")
+STORY_AUTO, STORY_FIND = "auto", "find"  # values of the ``story`` parameter that name no column
+STORY_COLUMNS = ("story", "event")  # the columns story="auto" looks for, in this order
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off"}
 
@@ -265,13 +267,65 @@ def _check_families(families: Sequence[str], lexicon) -> None:
                              f"its families: {', '.join(lexicon.family_ids())}")
 
 
+def story_column(corpus, story: str = "auto") -> str | None:
+    """The corpus column a report compares within (its ``story`` parameter); ``None``: find stories.
+
+    ``"auto"`` takes the first of :data:`STORY_COLUMNS` (``story``, then ``event``) the corpus has, and
+    ``None`` when it has neither, so that the report finds stories with :func:`framelens.stories`;
+    ``"find"`` always gives ``None``; any other text must name a column of the corpus.
+
+    Examples
+    --------
+    >>> import framelens
+    >>> from framelens.reports import story_column
+    >>> sample = framelens.datasets.load_sample()
+    >>> story_column(sample), story_column(sample, "find"), story_column(sample, "lean")
+    ('event', None, 'lean')
+    """
+    columns = corpus.docs.columns
+    if story == STORY_AUTO:
+        return next((c for c in STORY_COLUMNS if c in columns), None)
+    if story == STORY_FIND:
+        return None
+    if not isinstance(story, str) or not story:
+        raise ParameterError(f"story={story!r}: give a column name, {STORY_AUTO!r}, {STORY_FIND!r} "
+                             "or an empty value to leave the story section out")
+    if story not in columns:
+        raise ParameterError(f"story: no column {story!r} in the corpus; columns: {', '.join(map(str, columns))} "
+                             f"(or {STORY_AUTO!r}: 'story', else 'event', else find stories; or {STORY_FIND!r})")
+    return story
+
+
+def _check_story(story: Any, corpus, by: Any, groups: Sequence[str]) -> None:
+    """A story column must exist and hold at least one story that two compared groups both covered.
+
+    Only a column the user named is checked here: with ``"auto"`` or ``"find"`` the report itself says
+    when no story can be compared (finding stories can take a while, and the default must not stop
+    a report grouped by month, say, whose groups share no story).
+    """
+    column = story_column(corpus, story)
+    if column is None or story in (STORY_AUTO, STORY_FIND) or not by:
+        return
+    keys = corpus.groups(by)
+    labels = corpus.docs[column].astype("string").str.strip()
+    frame = pd.DataFrame({"story": labels.where(labels.ne("")), "group": keys})
+    if groups:
+        frame = frame[frame["group"].isin(list(groups))]
+    per_story = frame.dropna().groupby("story")["group"].nunique()
+    if not (per_story >= 2).any():
+        raise ParameterError(f"story={column!r}: none of its {len(per_story)} stories is covered by two groups of by={by!r}: "
+                             f"there is nothing to compare within stories; give another column, {STORY_FIND!r}, "
+                             "or an empty value to leave the section out")
+
+
 def validate_parameters(template: str, params: dict[str, Any], corpus, lexicon) -> None:
     """Check that parameters can apply to this corpus and lexicon; raise :class:`ParameterError` if not.
 
     Covers what the templates share (``by`` names a column or date bin whose groups all have text,
     at least two of them for a comparison; ``groups`` exist; ``families`` are in the lexicon;
-    ``date_bin``; ``seed`` ≥ 0; positive sizes; files that must exist) and each template's own
-    parameters. Runs before any kernel starts, so a mistake costs one line, not a failed report.
+    ``date_bin``; ``seed`` ≥ 0; positive sizes; files that must exist; a ``story`` column exists and
+    holds a story two groups covered, see :func:`story_column`) and each template's own parameters.
+    Runs before any kernel starts, so a mistake costs one line, not a failed report.
     """
     by = params.get("by")
     if "by" in params:
@@ -311,6 +365,8 @@ def validate_parameters(template: str, params: dict[str, Any], corpus, lexicon) 
     if column and column != "auto" and column not in corpus.docs.columns:
         raise ParameterError(f"group_column: no column {column!r} in the corpus; columns: "
                              f"{', '.join(map(str, corpus.docs.columns))} (or 'auto', or empty for none)")
+    if params.get("story"):  # empty: the template leaves its story section out
+        _check_story(params["story"], corpus, by, params.get("groups") or [])
     if template == "classifier_report":
         _validate_classifier(params, corpus)
     judgements = params.get("judgements")
@@ -1115,4 +1171,98 @@ def plot_confusion(confusion: pd.DataFrame, *, title: str = "Confusion matrix (a
         bar = fig.colorbar(image, ax=ax, shrink=0.8)
         bar.set_label("share of the true class")
         bar.outline.set_visible(False)
+    return fig
+
+
+def plot_pooled_within(pooled: pd.DataFrame, within: pd.DataFrame, family: str, *, order: Any = None,
+                       title: str | None = None):
+    """Two panels side by side: a family's label shares over all articles, and within stories.
+
+    Parameters
+    ----------
+    pooled, within : DataFrame
+        Shares tables (``group, family, label, share, lower, upper``, and ``family_hits``): the output
+        of ``framelens.shares(...)`` and of ``framelens.shares(..., within=STORY)``.
+    family : str
+        The family drawn.
+    order : sequence of group names, Series of slant positions or divergence result, optional
+        Group order (first on top of each label), as in :func:`framelens.plots.plot_shares`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Labels down the shared y axis in the same order in both panels (by pooled share, largest
+        first; labels no group uses in either table are left out), one point-range per group in the
+        colours of ``plot_shares``, the same x scale in both panels.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from framelens.reports import plot_pooled_within
+    >>> t = pd.DataFrame({"group": ["A", "A", "B", "B"], "family": "f", "label": ["x", "y"] * 2,
+    ...                   "share": [.7, .3, .4, .6], "lower": [.6, .2, .3, .5], "upper": [.8, .4, .5, .7],
+    ...                   "family_hits": [50, 50, 40, 40]})
+    >>> fig = plot_pooled_within(t, t.assign(share=[.6, .4, .5, .5], lower=.1, upper=.9), "f")
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()], len(fig.axes)
+    (['x', 'y'], 2)
+    """
+    import matplotlib as mpl
+    import numpy as np
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import PercentFormatter
+
+    from . import plots as P
+
+    tables = []
+    for name, table in (("pooled", pooled), ("within", within)):
+        checked = P._check_shares(table)
+        if family not in set(checked["family"]):
+            raise ParameterError(f"family {family!r} is not in the {name} shares table")
+        tables.append(checked[checked["family"] == family])
+    pool, strat = tables
+    groups = P._group_order(pd.unique(pool["group"]), order)
+    used = set(pool.loc[pool["share"].fillna(0) > 0, "label"]) | set(strat.loc[strat["share"].fillna(0) > 0, "label"])
+    labels = [lab for lab in P._label_order(pool) if lab in used] or P._label_order(pool)[:1]
+    dropped = pool["label"].nunique() - len(labels)
+    position = {lab: i for i, lab in enumerate(labels)}
+    colors = P._group_colors(len(groups))
+    values = np.concatenate([t.loc[t["label"].isin(labels), ["share", "upper"]].to_numpy(float).ravel() for t in tables])
+    values = values[np.isfinite(values)]
+    xmax = min(1.0, max(0.05, np.ceil(values.max() * 1.05 * 20) / 20)) if values.size else 1.0
+    offsets = np.linspace(-0.34, 0.34, len(groups)) if len(groups) > 1 else np.zeros(1)
+    band = 0.09 * len(groups) + 0.14
+
+    with mpl.rc_context(P._RC):
+        fig = P._new_figure(9.0, band * len(labels) + 1.7)
+        axes = fig.subplots(1, 2, sharey=True)
+        heads = ("Pooled: all articles", "Within stories: every source at the same story mix")
+        for ax, rows, head in zip(axes, (pool, strat), heads):
+            for i in range(0, len(labels), 2):  # zebra bands tie each label to its points
+                ax.axhspan(i - 0.5, i + 0.5, color="0.95", lw=0, zorder=0)
+            for g, (group, color) in enumerate(zip(groups, colors)):
+                mine = rows[(rows["group"] == group) & rows["label"].isin(labels) & rows["share"].notna()]
+                if mine.empty:
+                    continue
+                x = mine["share"].to_numpy(float)
+                err = np.vstack([x - mine["lower"].to_numpy(float), mine["upper"].to_numpy(float) - x])
+                ax.errorbar(x, mine["label"].map(position).to_numpy(float) + offsets[g], xerr=np.nan_to_num(err),
+                            fmt="o", ms=3.8, color=color, ecolor=color, elinewidth=1.3, capsize=0, zorder=3)
+            ax.set_xlim(0, xmax)
+            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.grid(axis="x", color="0.85", lw=0.6)
+            ax.set_axisbelow(True)
+            ax.tick_params(axis="y", length=0)
+            ax.set_title(head, loc="left", fontsize=9, parse_math=False)
+        axes[0].set_yticks(range(len(labels)), [P._literal(lab) for lab in labels])
+        axes[0].set_ylim(len(labels) - 0.5, -0.5)
+        axes[0].set_xlabel("Share of the family's hits (bar: 95% interval over documents)")
+        axes[1].set_xlabel("Story-standardised share (bar: 95% interval over stories)")
+        note = f"  ({dropped} unused label{'s' if dropped != 1 else ''} not shown)" if dropped else ""
+        fig.suptitle(title or f"{family}: pooled and within-story shares{note}", x=0.01, ha="left",
+                     fontweight="bold", fontsize=10)
+        ncols = min(len(groups), 3)
+        handles = [Line2D([], [], marker="o", ms=4.5, lw=1.3, color=c, label=P._literal(g)) for g, c in zip(groups, colors)]
+        handles = [h for c in range(ncols) for h in handles[c::ncols]]  # read row by row in `order`
+        fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
+        P._freeze_layout(fig)
     return fig
