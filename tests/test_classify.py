@@ -116,6 +116,61 @@ def test_lexicon_features_are_log_counts_over_training_maximum():
     assert X.sum() == pytest.approx(np.log(3) / np.log(4) + 1.0)
 
 
+def test_nb_features_are_log_count_ratios_of_binary_ngrams_l2_normalised():
+    from framelens.classify.model import NBFeatures
+
+    train = ["shocking lie", "shocking shocking claim", "plain report", "report"]
+    y = ["bias", "bias", "fact", "fact"]
+    f = NBFeatures(ngram_range=(1, 1)).fit(train, y)
+    terms = list(f.terms_)
+    assert terms == ["claim", "lie", "plain", "report", "shocking"] and list(f.classes_) == ["bias", "fact"]
+    # binary counts + 1: "bias" p = [2, 2, 1, 1, 3] (sum 9), "fact" q = [1, 1, 2, 3, 1] (sum 8); r = log(p/9) - log(q/8)
+    p, q = np.array([2, 2, 1, 1, 3.0]), np.array([1, 1, 2, 3, 1.0])
+    r = np.log(q / q.sum()) - np.log(p / p.sum())  # classes_[1] = "fact" is the positive side
+    assert np.allclose(f.ratio_, r)
+    row = f.transform(["shocking shocking report"]).toarray()[0]  # binary: "shocking" counts once
+    expected = np.zeros(5)
+    expected[[3, 4]] = r[[3, 4]]
+    assert np.allclose(row, expected / np.linalg.norm(expected))
+    with pytest.raises(ParameterError, match="binary target"):
+        NBFeatures().fit(train, ["a", "b", "c", "c"])
+
+
+def test_logit_average_is_the_mean_of_two_block_models():
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+
+    from framelens.classify.model import LogitAverage
+
+    rng = np.random.default_rng(0)
+    X = sparse_random(60, 12, density=0.4, format="csr", random_state=1)
+    y = np.where(X[:, 0].toarray().ravel() + rng.normal(0, 0.1, 60) > 0.2, "yes", "no")
+    m = LogitAverage(split=5, C=(4.0, 0.5)).fit(X, y)
+    a = LogisticRegression(C=4.0, class_weight="balanced", max_iter=5000).fit(X[:, :5], y)
+    b = LogisticRegression(C=0.5, class_weight="balanced", max_iter=5000).fit(X[:, 5:], y)
+    expected = (a.decision_function(X[:, :5]) + b.decision_function(X[:, 5:])) / 2
+    assert np.allclose(m.decision_function(X), expected)
+    assert np.allclose(m.predict_proba(X)[:, 1], 1 / (1 + np.exp(-expected)))
+    assert (m.predict(X) == np.where(expected > 0, "yes", "no")).all()
+
+
+def test_nb_block_model_explains_exactly_and_refuses_multiclass(sample):
+    docs = sample.docs.assign(neutral=np.where(sample.docs["lean"] == "neutral", "yes", "no"))
+    clf = Classifier(chars=True, nb=True, nb_C=2.0).fit(docs, target="neutral")
+    assert type(clf.estimator_).__name__ == "LogitAverage" and clf.estimator_.C == (1.0, 2.0)
+    kinds = {name.split(":", 1)[0] for name in clf.feature_names_}
+    assert kinds == {"word", "char", "nb"} and clf.feature_names_[-1].startswith("nb:")
+    assert clone(clf).get_params() == clf.get_params()
+    first = docs["doc_id"].iloc[0]
+    ex = explain(clf, docs, doc=first)
+    d = clf.decision_function(docs.iloc[:1])[0]  # log-odds of classes_[1]; explain scores the predicted class
+    assert np.isclose(ex.attrs["scores"][first], d if ex["predicted"].iloc[0] == clf.classes_[1] else -d)
+    with pytest.raises(ParameterError, match="binary target"):
+        Classifier(nb=True).fit(sample, target="lean")
+    with pytest.raises(ParameterError, match="logistic"):
+        Classifier(nb=True, estimator="svm").fit(docs, target="neutral")
+
+
 def test_a_model_needs_the_column_it_was_trained_on(sample):
     clf = Classifier(text="title").fit(sample, target="source")
     with pytest.raises(InputError, match="trained on the column 'title'"):

@@ -66,7 +66,10 @@ def test_babe_sentence_bias_preset(babe):
     assert len(babe) == 3673 and plain.split == best.split == "stratified"
     # plain TF-IDF + logistic regression was measured independently at 0.716 ± 0.014 on this machine
     assert 0.70 <= p.loc["model", "macro_f1"] <= 0.735
-    assert b.loc["model", "macro_f1"] > p.loc["model", "macro_f1"] + 0.01
+    assert b.loc["model", "macro_f1"] > p.loc["model", "macro_f1"] + 0.02
+    assert b.loc["model", "macro_f1"] >= 0.75  # the target of the sentence_bias preset (docs/classifiers.md)
+    assert type(Classifier(preset="sentence_bias").fit(babe.docs.iloc[:200], target="label_bias").estimator_
+                ).__name__ == "LogitAverage"  # the NB-weighted block is part of the preset
     assert b.loc["lexicon_only", "macro_f1"] > b.loc["dummy", "macro_f1"] + 0.2
     q = 1863 / 3673  # the dummy always predicts the majority "Non-biased": F1 2q/(1+q) for it, 0 for "Biased"
     assert b.loc["dummy", "macro_f1"] == pytest.approx(2 * q / (1 + q) / 2, abs=0.002)

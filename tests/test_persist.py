@@ -66,6 +66,19 @@ def test_round_trip_predicts_identically(saved, sample):
         assert "schema.json" in zf.namelist() and all(n.endswith((".json", ".npy")) for n in zf.namelist())
 
 
+def test_nb_block_model_round_trips_with_its_new_types(tmp_path, sample):
+    docs = sample.docs.assign(neutral=np.where(sample.docs["lean"] == "neutral", "yes", "no"))
+    model = Classifier(nb=True, lexicon="conflict_actors").fit(docs, target="neutral")
+    folder = save_model(model, tmp_path / "nb")
+    assert audit_model_file(folder) == set()
+    named = set(sio.get_untrusted_types(file=folder / "model.skops"))
+    assert {"framelens.classify.model.NBFeatures", "framelens.classify.model.LogitAverage"} <= named <= ALLOWED_TYPES
+    loaded = load_model(folder)
+    assert type(loaded.estimator_).__name__ == "LogitAverage"
+    assert np.array_equal(loaded.predict_proba(docs), model.predict_proba(docs))
+    assert list(loaded.feature_names_) == list(model.feature_names_)
+
+
 def test_model_card_records_data_lexicon_parameters_and_metrics(saved, sample):
     model, evaluation, folder = saved
     card = read_model_card(folder)

@@ -10,10 +10,13 @@ Features
     TF-IDF of word n-grams (sub-linear term frequency); optionally TF-IDF of character n-grams
     within word boundaries (robust to inflection and spelling); optionally the label counts of a
     lexicon (:class:`~framelens.scoring.LexiconVectorizer`), as ``log(1 + count)`` divided by the
-    training maximum, so that a lexicon label weighs like a strong n-gram.
+    training maximum, so that a lexicon label weighs like a strong n-gram; optionally NB-weighted
+    binary word n-grams (:class:`NBFeatures`, Wang & Manning 2012) for a binary target.
 Estimators
     ``"logistic"`` (logistic regression, the default: probabilities and stable coefficients),
-    ``"svm"`` (linear support vector machine) or ``"nb"`` (complement naive Bayes).
+    ``"svm"`` (linear support vector machine) or ``"nb"`` (complement naive Bayes). With the NB block,
+    logistic regression becomes :class:`LogitAverage`: one logistic regression on the other blocks,
+    one on the NB block, and their log-odds averaged (still one linear model over all features).
 
 Presets bundle configurations that were measured (``docs/classifiers.md``); parameters given
 explicitly override the preset's.
@@ -37,7 +40,7 @@ from ..corpus import Corpus
 from ..errors import InputError, ParameterError
 from ..lexicon.model import Family, Lexicon
 
-__all__ = ["Classifier", "ClassifierWarning", "LexiconFeatures", "PRESETS", "DEFAULTS", "bias_cues",
+__all__ = ["Classifier", "ClassifierWarning", "LexiconFeatures", "LogitAverage", "NBFeatures", "PRESETS", "DEFAULTS", "bias_cues",
            "combine_lexicons", "resolve_lexicon", "sentence_corpus"]
 
 
@@ -55,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "char_ngram_range": (2, 5),
     "lexicon": False,
     "lexicon_weight": 1.0,
+    "nb": False,
+    "nb_C": 1.0,
     "estimator": "logistic",
     "C": 1.0,
     "alpha": 1.0,
@@ -68,7 +73,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "words_chars": {"chars": True, "char_ngram_range": (1, 4), "C": 4.0},
     "lexicon_only": {"words": False, "chars": False},
     "conflict_framing": {"lexicon": "conflict_actors", "C": 4.0},
-    "sentence_bias": {"chars": True, "char_ngram_range": (1, 4), "lexicon": "bias_cues", "C": 4.0},
+    "sentence_bias": {"chars": True, "char_ngram_range": (1, 4), "lexicon": "bias_cues", "C": 4.0, "nb": True},
 }
 
 ESTIMATORS = ("logistic", "svm", "nb")
@@ -283,6 +288,163 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------------------------------------
+# NB-weighted n-grams (Wang & Manning 2012) and the logistic regression that averages two blocks
+# ---------------------------------------------------------------------------------------------
+class NBFeatures(TransformerMixin, BaseEstimator):
+    """Binary word n-grams scaled by their naive-Bayes log-count ratio, rows L2-normalised.
+
+    The ratio of n-gram ``j`` is ``r_j = log((α + p_j) / ‖α + p‖₁) − log((α + q_j) / ‖α + q‖₁)``,
+    with ``p`` and ``q`` the numbers of training texts of the second and first class holding it
+    (Wang & Manning 2012, "Baselines and bigrams"). Needs a binary target.
+
+    Parameters
+    ----------
+    ngram_range : (int, int)
+        Word n-gram sizes (default (1, 2)).
+    alpha : float
+        Smoothing of the counts (default 1.0).
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The two classes; a positive ratio points to ``classes_[1]``.
+    terms_ : ndarray of str
+        The n-grams, in feature order.
+    ratio_ : ndarray
+        The log-count ratio of each n-gram.
+
+    Examples
+    --------
+    >>> f = NBFeatures().fit(["a shocking lie", "a plain report", "shocking"], ["bias", "fact", "bias"])
+    >>> f.classes_.tolist(), bool(f.ratio_[list(f.terms_).index("shocking")] < 0)  # points to "bias"
+    (['bias', 'fact'], True)
+    """
+
+    def __init__(self, ngram_range: tuple = (1, 2), alpha: float = 1.0):
+        self.ngram_range = ngram_range
+        self.alpha = alpha
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        return tags
+
+    def _counter(self, vocabulary: dict | None = None):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        return CountVectorizer(ngram_range=tuple(self.ngram_range), binary=True, vocabulary=vocabulary,
+                               dtype=np.float64)
+
+    def fit(self, X: Iterable[str], y: Any = None) -> "NBFeatures":
+        if y is None:
+            raise ParameterError("NBFeatures needs the labels (a binary target)")
+        labels = np.asarray(list(y) if not isinstance(y, np.ndarray) else y)
+        classes = np.unique(labels)
+        if len(classes) != 2:
+            raise ParameterError(f"NB-weighted features need a binary target; this one has {len(classes)} classes "
+                                 f"({', '.join(map(str, classes[:5]))}); set nb=False")
+        if not (isinstance(self.alpha, (int, float)) and self.alpha > 0):
+            raise ParameterError(f"alpha must be a positive number, not {self.alpha!r}")
+        counter = self._counter()
+        B = counter.fit_transform(list(X))
+        p = self.alpha + np.asarray(B[labels == classes[1]].sum(axis=0)).ravel()
+        q = self.alpha + np.asarray(B[labels == classes[0]].sum(axis=0)).ravel()
+        self.classes_ = classes
+        self.ratio_ = np.log(p / p.sum()) - np.log(q / q.sum())
+        terms = np.empty(len(counter.vocabulary_), dtype=object)
+        for term, index in counter.vocabulary_.items():
+            terms[index] = term
+        self.terms_ = terms.astype(str)
+        self.__dict__["_counter_fitted"] = counter
+        return self
+
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        from sklearn.preprocessing import normalize
+
+        check_is_fitted(self, "ratio_")
+        counter = self.__dict__.get("_counter_fitted")
+        if counter is None:  # not saved: rebuilt from the terms on first use after loading
+            counter = self._counter({str(t): i for i, t in enumerate(self.terms_)})
+            self.__dict__["_counter_fitted"] = counter
+        return normalize(sp.csr_matrix(counter.transform(list(X)) @ sp.diags(self.ratio_)))
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "terms_")
+        return np.asarray(self.terms_, dtype=object)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_counter_fitted", None)
+        return state
+
+
+class LogitAverage(ClassifierMixin, BaseEstimator):
+    """Two logistic regressions on two column blocks, their log-odds averaged.
+
+    Columns ``[:split]`` and ``[split:]`` each get their own logistic regression (with their own
+    ``C``); the decision score is the mean of the two. That is still one linear model,
+    ``coef_ = [w₁ / 2, w₂ / 2]`` and ``intercept_ = (b₁ + b₂) / 2``, so explanations stay exact.
+    The blocks are regularised separately, which an NB-weighted block needs (Wang & Manning 2012
+    interpolate the same way).
+
+    Parameters
+    ----------
+    split : int
+        The first column of the second block.
+    C : (float, float)
+        Inverse regularisation strength of each block's model.
+    class_weight : {"balanced", None}
+
+    Examples
+    --------
+    >>> X = np.array([[0., 1., 1.], [1., 0., 0.], [0., 1., 1.], [1., 0., 0.]])
+    >>> m = LogitAverage(split=2).fit(X, ["a", "b", "a", "b"])
+    >>> m.predict(X).tolist(), m.coef_.shape
+    (['a', 'b', 'a', 'b'], (1, 3))
+    """
+
+    def __init__(self, split: int = 1, C: tuple = (1.0, 1.0), class_weight: str | None = "balanced"):
+        self.split = split
+        self.C = C
+        self.class_weight = class_weight
+
+    def fit(self, X: Any, y: Any) -> "LogitAverage":
+        from sklearn.linear_model import LogisticRegression
+
+        X = sp.csr_matrix(X)
+        if not (0 < self.split < X.shape[1]):
+            raise ParameterError(f"split must lie inside the {X.shape[1]} columns, not {self.split!r}")
+        parts = [X[:, :self.split], X[:, self.split:]]
+        models = [LogisticRegression(C=float(c), class_weight=self.class_weight, max_iter=5000).fit(part, y)
+                  for c, part in zip(self.C, parts)]
+        self.classes_ = models[0].classes_
+        self.coef_ = np.hstack([m.coef_ for m in models]) / 2
+        self.intercept_ = (models[0].intercept_ + models[1].intercept_) / 2
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        scores = np.asarray(sp.csr_matrix(X) @ self.coef_.T) + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        from scipy.special import expit, softmax
+
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p = expit(scores)
+            return np.column_stack([1 - p, p])
+        return softmax(scores, axis=1)
+
+    def predict(self, X: Any) -> np.ndarray:
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)]
+
+
+# ---------------------------------------------------------------------------------------------
 # Reading texts and targets
 # ---------------------------------------------------------------------------------------------
 def _frame(X: Any) -> pd.DataFrame | None:
@@ -410,7 +572,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
         A named configuration (:data:`PRESETS`): ``"default"`` (word 1–2-grams, logistic
         regression), ``"words_chars"``, ``"lexicon_only"``, ``"conflict_framing"`` (+ the
         ``conflict_actors`` lexicon), ``"sentence_bias"`` (word 1–2-grams, character 1–4-grams and
-        the :func:`bias_cues` lexicon; the configuration measured on BABE).
+        the :func:`bias_cues` lexicon, plus NB-weighted word 1–2-grams; the configuration measured
+        on BABE).
     words : bool
         Word n-gram TF-IDF features (default True).
     ngram_range : (int, int)
@@ -428,6 +591,13 @@ class Classifier(ClassifierMixin, BaseEstimator):
         (combined). ``False`` (the default) means none.
     lexicon_weight : float
         Multiplies the lexicon features (default 1.0).
+    nb : bool
+        Add binary word n-grams (``ngram_range``) weighted by their naive-Bayes log-count ratio
+        (:class:`NBFeatures`; default False). Needs a binary target and ``estimator="logistic"``,
+        which then fits :class:`LogitAverage`: the NB block gets its own logistic regression
+        (``nb_C``) and its log-odds are averaged with the other blocks' model.
+    nb_C : float
+        Inverse regularisation strength of the NB block's model (default 1.0).
     estimator : {"logistic", "svm", "nb"}
         Logistic regression (default), linear SVM, or complement naive Bayes.
     C : float
@@ -453,7 +623,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
     estimator_ : estimator
         The fitted scikit-learn model.
     feature_names_ : ndarray of str
-        ``"word:<n-gram>"``, ``"char:<n-gram>"``, ``"lexicon:<family>__<label>"``.
+        ``"word:<n-gram>"``, ``"char:<n-gram>"``, ``"lexicon:<family>__<label>"``, ``"nb:<n-gram>"``.
     training_ : dict
         What the model was trained on: fingerprint, documents, target, class counts, text column.
 
@@ -471,7 +641,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
     def __init__(self, preset: str | None = None, *, words: bool | None = None, ngram_range: tuple | None = None,
                  min_df: int | float | None = None, max_features: int | None = None, chars: bool | None = None,
                  char_ngram_range: tuple | None = None, lexicon: Any = None, lexicon_weight: float | None = None,
-                 estimator: str | None = None, C: float | None = None, alpha: float | None = None,
+                 nb: bool | None = None, nb_C: float | None = None, estimator: str | None = None, C: float | None = None, alpha: float | None = None,
                  class_weight: str | None = None, text: str | None = None, random_state: int | None = 0):
         self.preset = preset
         self.words = words
@@ -482,6 +652,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.char_ngram_range = char_ngram_range
         self.lexicon = lexicon
         self.lexicon_weight = lexicon_weight
+        self.nb = nb
+        self.nb_C = nb_C
         self.estimator = estimator
         self.C = C
         self.alpha = alpha
@@ -519,11 +691,13 @@ class Classifier(ClassifierMixin, BaseEstimator):
             if not (isinstance(r, (tuple, list)) and len(r) == 2 and all(isinstance(v, (int, np.integer)) for v in r)
                     and 1 <= r[0] <= r[1]):
                 raise ParameterError(f"{key} must be a pair (min_n, max_n) with 1 ≤ min_n ≤ max_n, not {r!r}")
-        for key in ("C", "alpha", "lexicon_weight"):
+        for key in ("C", "alpha", "lexicon_weight", "nb_C"):
             if not (isinstance(p[key], (int, float)) and p[key] > 0):
                 raise ParameterError(f"{key} must be a positive number, not {p[key]!r}")
-        if not (p["words"] or p["chars"] or (p["lexicon"] is not None and p["lexicon"] is not False)):
-            raise ParameterError("no features: set words=True, chars=True or give a lexicon")
+        if not (p["words"] or p["chars"] or p["nb"] or (p["lexicon"] is not None and p["lexicon"] is not False)):
+            raise ParameterError("no features: set words=True, chars=True, nb=True or give a lexicon")
+        if p["nb"] and p["estimator"] != "logistic":
+            raise ParameterError(f"nb=True works with estimator='logistic' only, not {p['estimator']!r}")
         if not isinstance(p["text"], str):
             raise ParameterError(f"text must be a column name, not {p['text']!r}")
 
@@ -539,10 +713,18 @@ class Classifier(ClassifierMixin, BaseEstimator):
                                                      min_df=2, sublinear_tf=True, dtype=np.float64), 1.0))
         if p["lexicon"] is not None and p["lexicon"] is not False:
             features.append(("lexicon", LexiconFeatures(p["lexicon"]), float(p["lexicon_weight"])))
+        if p["nb"]:  # last: LogitAverage splits the columns before it
+            features.append(("nb", NBFeatures(ngram_range=tuple(p["ngram_range"])), 1.0))
         return features
 
-    def _make_estimator(self, p: dict[str, Any]):
+    def _make_estimator(self, p: dict[str, Any], split: int = 0):
         weight = "balanced" if p["class_weight"] == "balanced" else None
+        if p["nb"] and split > 0:
+            return LogitAverage(split=split, C=(float(p["C"]), float(p["nb_C"])), class_weight=weight)
+        if p["nb"]:  # the NB block alone
+            from sklearn.linear_model import LogisticRegression
+
+            return LogisticRegression(C=float(p["nb_C"]), class_weight=weight, max_iter=5000)
         if p["estimator"] == "logistic":
             from sklearn.linear_model import LogisticRegression
 
@@ -578,13 +760,14 @@ class Classifier(ClassifierMixin, BaseEstimator):
         texts = [t for t, k in zip(texts, keep) if k]
         labels = np.asarray(labels[keep].tolist())  # a plain dtype again: str or numeric labels
         features = self._make_features(p)
-        blocks = [transformer.fit_transform(texts) * weight for _, transformer, weight in features]
+        blocks = [transformer.fit_transform(texts, labels) * weight for _, transformer, weight in features]
         matrix = sp.hstack(blocks, format="csr")
+        split = sum(b.shape[1] for (kind, _, _), b in zip(features, blocks) if kind != "nb")
         from threadpoolctl import threadpool_limits
 
         # L-BFGS makes many tiny BLAS calls; with several BLAS threads they run ~10× slower.
         with threadpool_limits(limits=1, user_api="blas"):
-            self.estimator_ = self._make_estimator(p).fit(matrix, labels)
+            self.estimator_ = self._make_estimator(p, split).fit(matrix, labels)
         self.classes_ = self.estimator_.classes_
         self.features_ = features
         self.params_ = p
@@ -592,7 +775,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             [f"{kind}:{name}" for kind, transformer, _ in features for name in transformer.get_feature_names_out()],
             dtype=object)
         counts = pd.Series(labels.astype(str)).value_counts().sort_index()
-        lexicon = features[-1][1].lexicon_ if features[-1][0] == "lexicon" else None
+        lexicon = next((t.lexicon_ for kind, t, _ in features if kind == "lexicon"), None)
         self.training_ = {
             "corpus": X.provenance() if isinstance(X, Corpus) else {
                 "name": None, "n_docs": len(keep), "sha256": fingerprint_texts(_as_texts(X, p["text"]))},

@@ -42,6 +42,8 @@ ALLOWED_TYPES: frozenset[str] = frozenset({
     # framelens
     "framelens.classify.model.Classifier",
     "framelens.classify.model.LexiconFeatures",
+    "framelens.classify.model.NBFeatures",
+    "framelens.classify.model.LogitAverage",
     "framelens.lexicon.model.Lexicon",
     "framelens.lexicon.model.Family",
     "framelens.lexicon.model.Label",
