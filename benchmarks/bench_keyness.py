@@ -9,8 +9,10 @@ Each side runs in a child process of its own interpreter: framelens in the proje
 scipy below 1.14, pulls spaCy and imports ``six`` without declaring it, so it stays out of
 framelens' dependencies). A child does the whole job from the JSONL file to the z-scores: import,
 read, count, score. The parent measures each child from the outside: wall clock from start to exit,
-CPU (user + system) and peak RSS of that process alone (``os.wait4``). The runs alternate between
-the two tools so that both see the same background load; medians over ``--runs`` are reported.
+CPU (user + system, all threads: framelens tokenises in two) and peak RSS of that process alone
+(``os.wait4``). The runs alternate between the two tools so that both see the same background load;
+medians over ``--runs`` are reported. Both packages are byte-compiled first (pip did it for
+scattertext; framelens is installed editable), and package versions are read in the untimed run.
 
 Same input, same statistic, on both sides:
 
@@ -99,9 +101,9 @@ def worker_framelens(args: argparse.Namespace) -> dict:
     t3 = time.perf_counter()
     # framelens counts and scores in one call: "count"/"score" are not separable from outside
     out = {"phases": {"import": t1 - t0, "load": t2 - t1, "count": None, "score": None, "keyness": t3 - t2},
-           "rows": len(k), "alpha0": k.attrs.get("framelens", {}).get("params", {}).get("alpha0"),
-           "versions": _versions(["framelens", "numpy", "pandas", "scipy", "pyarrow"])}
-    if args.dump:
+           "rows": len(k), "alpha0": k.attrs.get("framelens", {}).get("params", {}).get("alpha0")}
+    if args.dump:  # the untimed run: versions (importlib.metadata is not part of the job) and z-scores
+        out["versions"] = _versions(["framelens", "numpy", "pandas", "scipy", "pyarrow"])
         k[["group", "term", "count", "z"]].to_parquet(args.dump, index=False)
         out["terms"] = int(k["term"].nunique())
     return out
@@ -154,9 +156,9 @@ def worker_scattertext(args: argparse.Namespace) -> dict:
         z[category] = scorer.get_scores(y_i, total - y_i)  # this group against the rest
     t4 = time.perf_counter()
     out = {"phases": {"import": t1 - t0, "load": t2 - t1, "count": t3 - t2, "score": t4 - t3, "keyness": t4 - t2},
-           "rows": int(z.size), "alpha0": float(priors.sum()) if args.prior_scale == "corpus" else float(args.prior_scale),
-           "versions": _versions(["scattertext", "numpy", "pandas", "scipy", "spacy", "six"])}
+           "rows": int(z.size), "alpha0": float(priors.sum()) if args.prior_scale == "corpus" else float(args.prior_scale)}
     if args.dump:
+        out["versions"] = _versions(["scattertext", "numpy", "pandas", "scipy", "spacy", "six"])
         counts = freq.rename(columns=lambda c: c[: -len(" freq")])
         long = z.reset_index().melt(id_vars="term", var_name="group", value_name="z")
         long["count"] = counts.reset_index().melt(id_vars="term", var_name="group", value_name="count")["count"]
@@ -236,6 +238,19 @@ def machine_info(args: argparse.Namespace) -> dict:
             "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}}
 
 
+def compile_packages(python: str, package: str) -> str:
+    """Byte-compile ``package`` for ``python`` (what pip does at install) and return its folder.
+
+    pip compiled scattertext when it installed it; framelens is installed editable, and with
+    ``PYTHONDONTWRITEBYTECODE`` set no run ever writes its bytecode, so each would compile its
+    sources again (~0.05–0.1 s). Both sides import from bytecode, as after a normal install.
+    """
+    where = subprocess.run([python, "-c", f"import os, {package}; print(os.path.dirname({package}.__file__))"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([python, "-m", "compileall", "-q", where], check=True, stdout=subprocess.DEVNULL)
+    return where
+
+
 def setup_venv(venv: Path) -> None:
     if (venv / "bin" / "python").exists():
         return
@@ -297,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no scattertext interpreter at {args.st_python}: run with --setup-venv, or create it:\n"
                          f"  python3 -m venv {ST_VENV} && {ST_VENV}/bin/pip install -r {REQUIREMENTS}")
     pythons = {"framelens": args.fl_python, "scattertext": args.st_python}
+    for tool in TOOLS:
+        compile_packages(pythons[tool], tool)
     load_start = os.getloadavg()
     print(f"# bench_keyness: {args.data.name}, by={BY}, ngram_range=(1, 2), min_count=1, "
           f"prior_scale={args.prior_scale}, scattertext nlp={args.st_nlp}; {args.runs} runs each on "
@@ -325,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         phases = {ph: (statistics.median(r["phases"][ph] for r in runs[tool])
                        if runs[tool][0]["phases"].get(ph) is not None else None)
                   for ph in runs[tool][0]["phases"]}
-        summary[tool] = {"version": runs[tool][0]["versions"][tool], "wall_s": med(tool, "wall_s"),
+        summary[tool] = {"version": check[tool]["versions"][tool], "wall_s": med(tool, "wall_s"),
                          "cpu_s": med(tool, "cpu_s"), "peak_rss_mb": med(tool, "peak_rss_mb"),
                          "peak_rss_mb_max": max(r["peak_rss_mb"] for r in runs[tool]), "phases": phases,
                          "alpha0": check[tool]["alpha0"], "terms": check[tool].get("terms")}
@@ -366,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"data": str(args.data), "by": BY, "ngram_range": [1, 2], "min_count": 1,
                      "method": "log_odds_dirichlet", "prior_scale": args.prior_scale, "runs": args.runs,
                      "tokens": r"re.findall(r'\w+', text.lower())", "scattertext_nlp": args.st_nlp},
-        "versions": {t: runs[t][0]["versions"] for t in TOOLS},
+        "versions": {t: check[t]["versions"] for t in TOOLS},
         "summary": summary, "targets": targets, "agreement": agree,
         "agreement_runs": {t: {k: v for k, v in check[t].items() if k != "versions"} for t in TOOLS},
         "runs": runs, "table_markdown": table,

@@ -521,3 +521,178 @@ def test_framelens_score_hands_over_to_batch_mode(tmp_path):
                            "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert len(pd.read_parquet(tmp_path / "out")) == 12
+
+
+# ---------------------------------------------------------------------------------------------
+# fast paths: Arrow JSONL blocks, Arrow-built parts, the streaming Parquet assembler
+# ---------------------------------------------------------------------------------------------
+GOOD_LINES = [
+    b'{"id": "g%d", "body": "Rebels advanced on the town.", "outlet": "Wire", "published": "2024-01-02", "topic": "war"}',
+    b'{"outlet": "Post", "body": "The army said caf\xc3\xa9 \xe2\x80\x9cquiet\xe2\x80\x9d \\u00e9 \\ud83d\\ude00.", "id": "g%d"}',
+    b'{"id": "g%d", "body": "", "outlet": null, "headline": "Empty text is kept", "extra": {"nested": [1, 2]}}',
+    b'{"id": "g%d", "body": "Insurgents \\"struck\\"\\n again.", "outlet": "Herald", "n": 3.5, "ok": true}\r',
+    b'{"id": "g%d", "body": "Terrorists attacked. \xf0\x9f\x98\x80", "x": NaN, "outlet": "Wire", "x": 1}',
+]
+# lines the Arrow reader must hand over to the line-by-line reader (their block is split down)
+ODD_LINES = [
+    b'',                                                        # blank
+    b'   ',                                                     # whitespace only
+    b'  {"id": "o%d", "body": "indented but fine"}',            # does not start with "{"
+    b'{"id": %d, "body": "numeric id"}',                        # integer id: its decimal text
+    b'{"id": "o%d", "body": "numeric topic", "topic": 12}',     # integer kept field
+    b'{"id": "o%d", "body": "float topic", "topic": 1.5}',      # float: str(1.5)
+    b'{"id": "o%d", "body": "bool topic", "topic": true}',
+    b'{"id": "o%d", "body": "nested topic", "topic": {"a": [1]}}',
+    b'{"id": "o%d", "body": 42}',                               # a number as text
+    b'{"id": "o%d", "body": ["a"]}',                            # rejected: array text
+    b'{"id": "o%d"}',                                           # rejected: missing text
+    b'{"id": "o%d", "body": null}',                             # rejected: null text
+    b'{"id": "o%d", "body": "lone \\ud800 surrogate"}',         # rejected (strict): undecodable
+    b'{"id": "o%d", "body": "bad \xff byte"}',                  # rejected: undecodable in a wanted field
+    b'{"id": "o%d", "body": "ok", "other": "bad \xfe byte"}',   # rejected: undecodable anywhere in the line
+    b'{"id": "o%d", "body": "unterminated',                     # rejected: malformed
+    b'{"id": "o%d", "body": "two"}{"id": "x", "body": "objects"}',  # rejected: extra data
+    b'[1, 2]',                                                  # rejected: not an object
+    b'{"id": "o%d", "body": "dup", "body": "last wins"}',
+    b'{"id": "o%d", "body": "' + b"army " * 40 + b'"}',         # rejected: over max_field_chars
+    b'\xef\xbb\xbf{"id": "o%d", "body": "a BOM mid-file"}',     # rejected: BOM not at the start
+]
+
+
+def _dirty_block(seed: int, n: int = 1500) -> bytes:
+    rng = np.random.default_rng(seed)
+    lines = []
+    for i in range(n):
+        pool = ODD_LINES if rng.random() < 0.01 else GOOD_LINES
+        line = pool[int(rng.integers(len(pool)))]
+        lines.append(line.replace(b"%d", str(i).encode()) if b"%d" in line else line)
+    return b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n"
+
+
+def _parsed(path: Path, columns, limits, *, fast: bool, monkeypatch):
+    from framelens.batch import sources
+
+    if not fast:
+        monkeypatch.setattr(sources._ArrowJsonl, "create", classmethod(lambda cls, *a: None))
+    inp = sources.expand_inputs(path)[0]
+    out = [sources.parse_chunk(chunk, columns, limits) for chunk in sources.iter_chunks(inp, columns, 10_000, 2**16, limits)]
+    monkeypatch.undo()
+    return out
+
+
+@pytest.mark.parametrize("errors", ["strict", "replace"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_arrow_jsonl_blocks_read_exactly_what_the_line_reader_reads(tmp_path, monkeypatch, seed, errors):
+    from framelens.batch import sources
+
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(_dirty_block(seed))
+    columns = sources.Columns(text="body", source="outlet", id="id", date="published", title="headline", keep=("topic",))
+    limits = sources.Limits(max_field_chars=150, errors=errors)
+    fast = _parsed(path, columns, limits, fast=True, monkeypatch=monkeypatch)
+    slow = _parsed(path, columns, limits, fast=False, monkeypatch=monkeypatch)
+    assert len(fast) == len(slow) > 1
+    arrow_rows = 0
+    for f, s in zip(fast, slow):
+        assert (f.rows, f.read, f.rejects) == (s.rows, s.read, s.rejects)
+        fv, sv = f.values, s.values
+        assert fv.keys() == sv.keys()
+        for role in fv:
+            got = fv[role] if isinstance(fv[role], list) else fv[role].to_pylist()
+            want = sv[role]
+            if role in ("doc_id", "topic"):  # the row reader keeps a number, str() of which is written
+                want = [None if x is None else (x if isinstance(x, str) else str(x)) for x in want]
+                got = [None if x is None else (x if isinstance(x, str) else str(x)) for x in got]
+            assert got == want, role
+        arrow_rows += sum(len(seg["text"]) for seg in f.segments if not isinstance(seg["text"], list))
+    total = sum(len(f.rows) for f in fast)
+    assert arrow_rows > 0.6 * total  # most rows did go through Arrow
+    reasons = {r["reason"].split(" (")[0].split(" at ")[0] for f in fast for r in f.rejects}
+    assert any("malformed JSON" in r for r in reasons) and any("undecodable" in r for r in reasons) \
+        or errors == "replace"
+
+
+def test_arrow_jsonl_numeric_ids_and_kept_fields_become_their_text(tmp_path):
+    lines = [json.dumps({"id": i, "body": "Rebels advanced.", "topic": 1000 + i}) for i in range(50)]
+    path = tmp_path / "ids.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    score_files(path, lex(), tmp_path / "out", jobs=1, text="body", id="id", keep=["topic"], progress=False)
+    out = read_output(tmp_path / "out")
+    assert out["doc_id"].tolist() == [str(i) for i in range(50)]
+    assert out["topic"].tolist() == [str(1000 + i) for i in range(50)]
+    assert out["count_rebels"].tolist() == [1] * 50
+
+
+def test_parts_have_the_schema_pandas_would_give(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = make_docs(30)
+    path = write_input(df, tmp_path / "news.jsonl")
+    score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=12, keep=["topic"], progress=False, **COLUMNS)
+    part = sorted((tmp_path / "out").glob("part-*.parquet"))[0]
+    schema = pq.read_schema(part)
+    frame = pd.read_parquet(part)
+    assert schema.equals(pa.Schema.from_pandas(frame.iloc[:0], preserve_index=False), check_metadata=True)
+    assert b"pandas" in schema.metadata
+    assert {str(frame[c].dtype) for c in ("doc_id", "source", "topic", "file")} == {"str"}
+    assert frame["date"].dtype == "datetime64[ns]"
+    assert {frame[c].dtype.name for c in frame.columns if c.startswith("count_")} | {frame["row"].dtype.name} == {"int64"}
+    assert {frame[c].dtype.name for c in frame.columns if c.startswith(("rate_", "share_"))} == {"float64"}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_single_parquet_file_resumes_from_its_parts(tmp_path, monkeypatch, jobs):
+    df = make_docs(60)
+    path = write_input(df, tmp_path / "news.jsonl")
+    full = score_files(path, lex(), tmp_path / "full.parquet", jobs=1, chunk_size=7, progress=False, **COLUMNS)
+    calls = {"n": 0}
+    real = batch_local.process_chunk
+
+    def crash_after_four(chunk, settings):
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        return real(chunk, settings)
+
+    monkeypatch.setattr(batch_local, "process_chunk", crash_after_four)
+    target = tmp_path / "scores.parquet"
+    with pytest.raises(KeyboardInterrupt):
+        score_files(path, lex(), target, jobs=1, chunk_size=7, progress=False, **COLUMNS)
+    monkeypatch.setattr(batch_local, "process_chunk", real)
+    work = tmp_path / "scores.parquet.parts"
+    assert not target.exists() and len(list(work.glob("part-*.arrow"))) == 4
+    assert not list(tmp_path.glob(".scores.parquet.*.tmp"))  # the half-written file was removed
+    resumed = score_files(path, lex(), target, jobs=jobs, chunk_size=7, progress=False, **COLUMNS)
+    assert resumed.parts_skipped == 4 and not work.exists()
+    pd.testing.assert_frame_equal(pd.read_parquet(target), pd.read_parquet(tmp_path / "full.parquet"))
+    assert (resumed.read, resumed.written) == (full.read, full.written) == (60, 60)
+
+
+def test_assembler_reads_parquet_parts_of_an_earlier_version(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    df = make_docs(30)
+    path = write_input(df, tmp_path / "news.jsonl")
+    score_files(path, lex(), tmp_path / "full.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
+    real = batch_local.process_chunk
+    calls = {"n": 0}
+
+    def crash_after_two(chunk, settings):
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        return real(chunk, settings)
+
+    monkeypatch.setattr(batch_local, "process_chunk", crash_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        score_files(path, lex(), tmp_path / "scores.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
+    monkeypatch.setattr(batch_local, "process_chunk", real)
+    work = tmp_path / "scores.parquet.parts"
+    for part in work.glob("part-*.arrow"):  # what the previous version left: Parquet parts
+        pq.write_table(batch_local._read_part(part), part.with_suffix(".parquet"))
+        part.unlink()
+    journal = work / "_journal.jsonl"
+    journal.write_text(journal.read_text().replace(".arrow", ".parquet"))
+    score_files(path, lex(), tmp_path / "scores.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "scores.parquet"), pd.read_parquet(tmp_path / "full.parquet"))

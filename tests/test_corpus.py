@@ -149,3 +149,37 @@ def test_repr_html_escapes_hostile_names(news_frame):
     df = news_frame.assign(outlet="<script>alert(1)</script>")
     html = framelens.read_corpus(df, **ROLES)._repr_html_()
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def _fingerprint_by_rows(corpus) -> str:
+    """The documented byte layout, hashed one value at a time."""
+    import hashlib
+
+    h = hashlib.sha256()
+    dates = corpus.docs["date"].dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
+    for row in zip(corpus.docs["doc_id"], corpus.docs["source"], dates, corpus.docs["title"], corpus.docs["text"]):
+        for value in row:
+            h.update(str(value).encode("utf-8") + b"\x1f")
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def test_fingerprint_is_the_documented_hash_of_the_rows(news_frame, monkeypatch):
+    import framelens.corpus as corpus_mod
+
+    frame = news_frame.copy()
+    frame.loc[1, "body"] = "Ünïcode “quotes” 😀 and \x1f separators \n"
+    frame.loc[2, "published"] = "not a date"
+    frame.loc[3, "headline"] = ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorpusWarning)
+        c = framelens.read_corpus(frame, text="body", source="outlet", id="id", date="published", title="headline")
+    assert c.fingerprint == _fingerprint_by_rows(c)
+    sample = framelens.datasets.load_sample()
+    assert sample.fingerprint == _fingerprint_by_rows(sample)
+    monkeypatch.setattr(corpus_mod, "_HASH_ROWS", 2)  # several Arrow slices
+    again = framelens.Corpus(c.docs)
+    assert again.fingerprint == c.fingerprint
+    # not all strings (an integer id column): hashed row by row, str() of each value
+    numeric = framelens.Corpus(c.docs.assign(doc_id=range(len(c.docs))))
+    assert numeric.fingerprint == _fingerprint_by_rows(numeric) != c.fingerprint

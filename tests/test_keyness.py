@@ -293,3 +293,219 @@ def test_cli_compare_keyness_table_and_fightin_words_figures(sample, tmp_path):
     words = pd.read_parquet(ngrams)
     assert set(words.reference) == {"Orvane Wire"} and "g2" in words.columns
     assert main(["compare", "sample", "--reference", "Daily Planet"]) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# the full-vocabulary path: tokens, n-gram tables and the result table, against plain recounts
+from framelens.compare._tables import ngram_table, tokenize  # noqa: E402
+
+keyness_impl = importlib.import_module("framelens.compare.keyness")
+
+UNICODE_TEXTS = [
+    "Rebels said: rebels", "", "   ", "İstanbul İzmir", "ΟΔΟΣ ΣΑΣ σοφός Σ.", "ﬁne ß Straße STRASSE",
+    "x\u0301y café CAFÉ naïve", "日本語のテキスト と 中文", "ＡＢＣ ①② ½ x²", "KELVIN \u212a \u2160\u2161",
+    "snake_case __init__ 3.14 v2", "emoji 🙂 and 𝔘𝔫𝔦 𝐁𝐎𝐋𝐃", "tab\tnew\nline\u2028sep\u00a0nbsp", "end",
+    "start", "ǅemal Ǆ ǆ", "Ⓐ ⓐ ⅷ", "a" * 70,
+]
+
+
+def _re_tokens(text):
+    return re.findall(r"\w+", text.lower())
+
+
+def _tokens_by_text(texts):
+    vocab, codes, doc = tokenize(texts)
+    words = np.asarray(vocab.to_pylist(), dtype=object)
+    out = [[] for _ in texts]
+    for d, w in zip(doc.tolist(), words[codes].tolist()):
+        out[d].append(w)
+    return out, vocab
+
+
+def test_tokens_are_exactly_those_of_re_findall_on_the_lowered_text():
+    got, vocab = _tokens_by_text(UNICODE_TEXTS)
+    assert got == [_re_tokens(t) for t in UNICODE_TEXTS]
+    # İ lower-cases to "i" + a combining dot (not a word character); Σ to final or medial sigma
+    assert got[3][:2] == ["i", "stanbul"] and got[4][:2] == ["οδος", "σας"]
+    assert vocab.to_pylist() == sorted(vocab.to_pylist())  # alphabetical (code point) order
+    # texts that end and start inside a word stay apart, wherever their bytes meet
+    assert _tokens_by_text(["abc", "def", "", "ghi"])[0] == [["abc"], ["def"], [], ["ghi"]]
+    # None and non-strings count as empty texts, as everywhere in framelens
+    assert _tokens_by_text(["Rebels", None, 7, "Army"])[0] == [["rebels"], [], [], ["army"]]
+
+
+def test_tokens_of_a_large_arrow_backed_corpus_match_re():
+    # > 4 MB of text: the texts are cut into pieces, tokenised in two threads and merged
+    rng = np.random.default_rng(5)
+    words = np.array(["Rebels", "army", "SAID", "café", "CAFÉ", "Ωmega", "日本", "x_1", "2024", "🙂", "ﬁre", "naïve"])
+    seps = np.array([" ", ", ", ". ", "—", "\n", "'"])
+    texts = []
+    for i in range(900):
+        n = int(rng.integers(300, 1200))
+        texts.append("".join(w + s for w, s in zip(rng.choice(words, n), rng.choice(seps, n))))
+        if i % 50 == 7:  # a few texts that re itself must split: "İ" and "Σ" lower-case with context
+            texts[-1] += " İzmir ΟΔΟΣ"
+    texts[10] = ""
+    series = pd.Series(texts, dtype="str")
+    assert sum(len(t.encode()) for t in texts) > 4 << 20
+    vocab, codes, doc = tokenize(series)
+    expected = [w for t in texts for w in _re_tokens(t)]
+    assert len(codes) == len(expected)
+    assert np.asarray(vocab.to_pylist(), dtype=object)[codes].tolist() == expected
+    assert doc.tolist() == [d for d, t in enumerate(texts) for _ in _re_tokens(t)]
+
+
+def _ngrams(texts, n):
+    out = []
+    for t in texts:
+        w = _re_tokens(t)
+        out += [" ".join(w[i:i + n]) for i in range(len(w) - n + 1)]
+    return out
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_ngram_table_counts_every_ngram_per_group(dense):
+    rng = np.random.default_rng(11)
+    vocabulary = ["the", "army", "rebels", "said", "town", "İzmir", "ΣΑΣ", "forces", "pro", "government"]
+    texts = [" ".join(rng.choice(vocabulary, int(rng.integers(0, 25)))) for _ in range(60)]
+    codes = rng.integers(0, 3, len(texts))
+    ng = ngram_table(texts, codes, 3, (1, 3), min_count=2, dense=dense)
+    table = ng.table if dense else ng.table.toarray()
+    assert isinstance(ng.table, np.ndarray) == dense
+    expected = {}
+    for n in (1, 2, 3):
+        per_group = [Counter(_ngrams([t for t, c in zip(texts, codes) if c == g], n)) for g in range(3)]
+        total = sum(per_group, Counter())
+        for term, count in total.items():
+            if count >= 2:
+                expected[term] = [per_group[g][term] for g in range(3)]
+        # totals count every n-gram occurrence, kept or not
+    assert dict(zip(ng.terms, table.T.tolist())) == expected
+    assert ng.totals.tolist() == [sum(len(_ngrams([t for t, c in zip(texts, codes) if c == g], n)) for n in (1, 2, 3))
+                                  for g in range(3)]
+    assert ng.tokens.tolist() == [sum(len(_re_tokens(t)) for t, c in zip(texts, codes) if c == g) for g in range(3)]
+    # shortest first, alphabetical within a length; and the alphabetical view of the same terms
+    assert list(ng.terms) == sorted(ng.terms, key=lambda t: (len(t.split()), t))
+    order, names = ng.alphabetical_terms()
+    assert names.to_pylist() == sorted(ng.terms) == list(ng.terms[order])
+    assert ng.n.tolist() == [len(t.split()) for t in ng.terms]
+
+
+def test_name_columns_are_categorical_and_behave_as_strings(wire_corpus, tmp_path):
+    k = keyness(wire_corpus, by=["source", "month"], ngram_range=(1, 2), min_count=1)
+    for col in ("group", "source", "month", "term", "note"):
+        assert isinstance(k[col].dtype, pd.CategoricalDtype), col
+        cats = k[col].cat.categories.tolist()
+        assert cats == sorted(cats) and len(set(cats)) == len(cats)
+    assert k["count"].dtype == np.int32 and k["z"].dtype == np.float64
+    army = k[(k.term == "army") & (k.source == "Post")]
+    assert len(army) == 2 and set(army.month) == {"2024-01", "2024-02"}
+    by_term = k.sort_values("term", kind="stable")
+    assert by_term["term"].astype(str).tolist() == sorted(k["term"].astype(str).tolist())
+    k.to_csv(tmp_path / "k.csv", index=False)
+    back = pd.read_csv(tmp_path / "k.csv", keep_default_na=False)
+    assert back["term"].tolist() == k["term"].astype(str).tolist() and back["group"].tolist() == k["group"].astype(str).tolist()
+    k.to_parquet(tmp_path / "k.parquet")
+    assert pd.read_parquet(tmp_path / "k.parquet")["term"].astype(str).tolist() == k["term"].astype(str).tolist()
+
+
+def test_every_row_matches_a_plain_recount_and_the_formula(wire_corpus):
+    # with a period in `by`, a reference per period and a minimum count: each comparison keeps its
+    # own terms, and rows are written per distinct (count, count_other, corpus count)
+    for kw in ({"by": ["source", "month"], "min_count": 2},
+               {"by": "source", "reference": "pairs", "min_count": 3, "prior_scale": 50.0}):
+        k = keyness(wire_corpus, ngram_range=(1, 2), **kw)
+        docs = wire_corpus.docs
+        keys = wire_corpus.groups(kw["by"])
+        per_group = {g: Counter(_ngrams(docs.loc[keys == g, "text"], 1) + _ngrams(docs.loc[keys == g, "text"], 2))
+                     for g in keys.unique()}
+        corpus = sum(per_group.values(), Counter())
+        N = float(sum(corpus.values()))
+        alpha0 = kw.get("prior_scale", N)
+        for row in k.itertuples(index=False):
+            ref = getattr(row, "reference", None)
+            if ref is None:  # the rest of the same month
+                month = str(row.group).split(" | ")[1]
+                others = [g for g in per_group if g != row.group and g.endswith(month)]
+            else:
+                others = [ref]
+            y_i = per_group[row.group][row.term]
+            y_j = sum(per_group[g][row.term] for g in others)
+            assert (row.count, row.count_other) == (y_i, y_j)
+            assert y_i + y_j >= kw["min_count"]
+            n_i = sum(per_group[row.group].values())
+            n_j = sum(sum(per_group[g].values()) for g in others)
+            a = alpha0 * corpus[row.term] / N
+            delta = (math.log((y_i + a) / (n_i + alpha0 - y_i - a)) - math.log((y_j + a) / (n_j + alpha0 - y_j - a)))
+            assert row.log_odds == pytest.approx(delta, rel=1e-9, abs=1e-12)
+            assert row.z == pytest.approx(delta / math.sqrt(1 / (y_i + a) + 1 / (y_j + a)), rel=1e-9, abs=1e-12)
+        for _, part in k.groupby(["group", "reference"] if "reference" in k else "group", observed=True):
+            assert part["z"].is_monotonic_decreasing
+
+
+def test_ties_keep_the_terms_order_as_a_stable_sort_would():
+    rng = np.random.default_rng(2)
+    table = rng.integers(0, 4, size=(3, 400))  # few distinct counts: many equal z
+    terms = [f"t{i:03d}" for i in range(400)]
+    k = keyness_from_counts(table, terms, ["A", "B", "C"], min_count=1)
+    for g, name in enumerate(["A", "B", "C"]):
+        y_i, y_j = table[g].astype(float), table.sum(0) - table[g].astype(float)
+        keep = np.flatnonzero(y_i + y_j >= 1)
+        _, z = log_odds_dirichlet(y_i[keep], y_j[keep], table[g].sum(), table.sum() - table[g].sum(),
+                                  table.sum(0)[keep].astype(float), float(table.sum()))
+        expected = [terms[i] for i in keep[np.argsort(-z, kind="stable")]]
+        assert k.loc[k.group == name, "term"].astype(str).tolist() == expected
+    # more distinct values than a 16-bit radix sort holds, and NaN, which sorts last
+    stat = np.concatenate([rng.normal(size=70_000), [np.nan, 0.0, -0.0]])
+    inv = rng.integers(0, len(stat), 200_000)
+    assert np.array_equal(keyness_impl._descending_order(stat, inv), np.argsort(-stat[inv], kind="stable"))
+    small = np.array([1.5, np.nan, -2.0, 1.5])
+    inv = rng.integers(0, 4, 1000)
+    assert np.array_equal(keyness_impl._descending_order(small, inv), np.argsort(-small[inv], kind="stable"))
+
+
+def test_distinct_rows_by_packed_key_or_by_factorising():
+    rng = np.random.default_rng(4)
+    a, b = rng.integers(0, 50, 5000), rng.integers(3, 9, 5000)
+    for cols in ([a, b], [a, b, a * 7], [a.astype(float) + 0.5, b], [a - 10, b], [a * 2**40, b * 2**30]):
+        inv, values = keyness_impl._distinct(cols)
+        assert len({tuple(v) for v in zip(*values)}) == len(values[0])  # one code per distinct tuple
+        for col, vals in zip(cols, values):
+            assert np.array_equal(np.asarray(vals)[inv], col)
+
+
+def test_fractional_counts_keep_their_exact_values_in_the_statistics():
+    table = np.array([[2.5, 10.0, 0.25], [1.0, 4.5, 3.0]])
+    k = keyness_from_counts(table, ["a", "b", "a"], ["G", "H"], method="g2")
+    g = k[k.group == "G"]
+    assert list(g["term"].cat.categories) == ["a", "b"] and len(g) == 3  # a repeated name stays two rows
+    stat, _ = contingency_2x2(table[0], table[1], table[0].sum(), table[1].sum(), "g2")
+    assert sorted(g["g2"]) == pytest.approx(sorted(stat))
+    assert sorted(g["count"]) == [0, 2, 10]  # rounded for display, not for the statistics
+
+
+# ---------------------------------------------------------------------------------------------
+# the benchmark's input path: JSONL through Arrow, errors still located by the line reader
+def test_jsonl_arrow_reader_gives_what_the_line_reader_gives(tmp_path):
+    from framelens import readers
+
+    path = tmp_path / "news.jsonl"
+    path.write_text(
+        '{"text": "Rebels said so.", "source": "A", "date": "2024-01-02", "n": 1, "x": 1.5, "ok": true}\n\n'
+        '{"text": "Army\\u2028denied.", "source": "B", "date": "2024-01-03T10:00:00Z", "n": 2, "x": null, "ok": false}\n'
+        '{"text": null, "source": "A", "date": "2024-01-04", "n": null, "new": "z"}\n', encoding="utf-8")
+    fast, issues = readers.read_table(path)
+    slow, _ = readers._read_jsonl_lines(path, "utf-8", "strict")
+    assert issues == [] and list(fast.columns) == list(slow.columns)
+    assert fast["date"].tolist() == ["2024-01-02", "2024-01-03T10:00:00Z", "2024-01-04"]  # as written
+    for col in fast.columns:
+        assert fast[col].dtype == slow[col].dtype, col
+        assert fast[col].isna().tolist() == slow[col].isna().tolist(), col
+        assert fast[col].dropna().tolist() == slow[col].dropna().tolist(), col
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"text": "ok"}\n{"text": "caf\xe9"}\n')  # Arrow does not check UTF-8 itself
+    with pytest.raises(framelens.InputError, match=r"bad.jsonl.*line 2"):
+        readers.read_table(bad)
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text('{"text": "a", "v": 1}\n{"text": "b", "v": "two"}\n', encoding="utf-8")
+    assert readers.read_table(mixed)[0]["v"].tolist() == [1, "two"]  # Arrow refuses; the line reader does not

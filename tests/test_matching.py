@@ -583,3 +583,117 @@ def test_builtin_lexicon_engines_agree():
     hits = assert_engines_agree(lex, texts[:40])
     assert len(hits) > 20
     assert_engines_agree(lex, texts, oracle=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Speed paths: astral characters in narrow mode, tokens from the scan, chunking, the database cache
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("wide", [False, True])
+def test_astral_characters_in_a_few_documents_of_a_batch(wide):
+    lex = extended_lexicon("lexicon", wide)
+    plain = [re.sub("[\U00010000-\U0010ffff]", "", t) for t in random_texts(lex, 200, seed=21)]
+    # a handful of documents with characters beyond U+FFFF (word: 𝐀 U+1D400, other: 😀), right next
+    # to lexicon words, the rest without: offsets must stay code-point offsets in every document
+    texts = [t if i % 37 else f"😀{t}𝐀rebels 😀army\U0001F3F3\U000E0067 {t}😀" for i, t in enumerate(plain)]
+    assert sum(matching._has_astral(t) for t in texts if not t.isascii()) == 6
+    hits = assert_engines_agree(lex, texts[:80])
+    assert_engines_agree(lex, texts, oracle=False)
+    per_doc = hits_per_doc(hits, 80)
+    for d in range(0, 80, 37):
+        at = texts[d].index("𝐀rebels 😀army")
+        spans = {(s, e) for _, s, e in per_doc[d]}
+        assert (at + 1, at + 7) not in spans  # "𝐀rebels" is one word: 𝐀 (U+1D400) is a letter
+        assert (at + 9, at + 13) in spans and texts[d][at + 9:at + 13] == "army"  # after 😀 (other)
+
+
+def test_has_astral_agrees_with_a_regex():
+    rng = random.Random(4)
+    alphabet = ["a", "é", "\u0100", "\uffff", "\U00010000", "😀", "\ud800", "\x00"]
+    for _ in range(2000):
+        t = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8)))
+        if not t.isascii():
+            assert matching._has_astral(t) == bool(re.search("[\U00010000-\U0010ffff]", t)), repr(t)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("wide", [False, True])
+def test_find_many_counts_tokens_like_count_tokens(engine, wide):
+    from framelens.text import count_tokens
+
+    lex = extended_lexicon("family", wide)
+    texts = random_texts(lex, 300, seed=5) + ["", "x", "😀é_1 𝐀", "\ud800a", "a\x00b", "naïve U.S.-backed"]
+    m = compile_lexicon(lex, engine)
+    with_tokens = m.find_many(texts, tokens=True)
+    assert with_tokens.tokens.tolist() == [count_tokens(t) for t in texts]
+    without = m.find_many(texts)
+    assert without.tokens is None
+    for field in ("doc", "label", "start", "end", "pattern"):
+        assert np.array_equal(getattr(with_tokens, field), getattr(without, field))
+    assert m.find_many([], tokens=True).tokens.tolist() == []
+
+
+def test_chunking_changes_nothing(monkeypatch):
+    lex = extended_lexicon("lexicon")
+    texts = random_texts(lex, 120, seed=9) + [""] * 3
+    expected = {e: compile_lexicon(lex, e).find_many(texts, tokens=True) for e in ENGINES}
+    for size in (1, 50, 700):
+        monkeypatch.setattr(matching, "_CHUNK_CHARS", size)
+        chunks = list(matching.Matcher._chunks(texts))
+        assert [t for c in chunks for t in c] == texts
+        assert all(sum(map(len, c[:-1])) < size for c in chunks)  # a chunk ends at the text that fills it
+        for engine, want in expected.items():
+            got = compile_lexicon(lex, engine).find_many(iter(texts) if size == 50 else texts, tokens=True)
+            for field in ("doc", "label", "start", "end", "pattern", "tokens"):
+                assert np.array_equal(getattr(got, field), getattr(want, field)), (engine, size, field)
+    with pytest.raises(InputError, match="row"):
+        list(matching.Matcher._chunks(["a", 3]))
+
+
+@needs_hs
+def test_compiled_databases_are_cached_on_disk(tmp_path, monkeypatch):
+    import types
+
+    monkeypatch.setenv("FRAMELENS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(matching, "_CACHE_MIN_SECONDS", 0.0)
+    lex = extended_lexicon("lexicon")
+    texts = random_texts(lex, 100, seed=13)
+    first = matching.Matcher(lex, "hyperscan")
+    files = list((tmp_path / "hyperscan").glob("*.hsdb"))
+    assert len(files) == 1
+    # the next matcher loads the file: compiling is not even possible now
+    real = matching._hs
+
+    class NoCompile:
+        def __init__(self, mode=None):
+            pass
+
+        def compile(self, **kwargs):
+            raise AssertionError("compiled although cached")
+
+    fake = types.SimpleNamespace(**{k: getattr(real, k) for k in dir(real) if not k.startswith("_")})
+    fake.Database, fake.__version__ = NoCompile, real.__version__  # the version is part of the key
+    monkeypatch.setattr(matching, "_hs", fake)
+    second = matching.Matcher(lex, "hyperscan")
+    monkeypatch.setattr(matching, "_hs", real)
+    a, b = first.find_many(texts), second.find_many(texts)
+    for field in ("doc", "label", "start", "end", "pattern"):
+        assert np.array_equal(getattr(a, field), getattr(b, field))
+    # a damaged file is recompiled (and replaced); an empty FRAMELENS_CACHE_DIR turns the cache off
+    files[0].write_bytes(b"not a database")
+    third = matching.Matcher(lex, "hyperscan")
+    assert np.array_equal(third.find_many(texts).start, a.start)
+    assert files[0].read_bytes() != b"not a database"
+    monkeypatch.setenv("FRAMELENS_CACHE_DIR", "")
+    assert matching._db_cache_path([b"x"], 0) is None
+
+
+def test_fold_table_equals_lower_per_character():
+    expected = {}
+    for cp in range(0x20000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        low = chr(cp).lower()
+        if len(low) == 1 and low != chr(cp):
+            expected[cp] = low
+    assert matching._fold_table() == expected
+    assert matching._fold_table()[0x3A3] == "σ" and 0x130 not in matching._fold_table()  # Σ; İ lowers to 2

@@ -150,3 +150,50 @@ def test_engines_agree_on_the_sample():
         slow = framelens.match(corpus, name, engine="python")
         assert len(fast) > 100
         pd.testing.assert_frame_equal(fast, slow)
+
+
+# ---------------------------------------------------------------------------------------------
+# scoring without scikit-learn; array helpers against hand-computed values
+# ---------------------------------------------------------------------------------------------
+def test_vectorizer_lives_in_its_own_module_and_scoring_imports_no_sklearn():
+    import subprocess
+    import sys
+
+    import framelens.scoring
+    import framelens.vectorizer
+
+    assert framelens.LexiconVectorizer is framelens.vectorizer.LexiconVectorizer
+    assert framelens.scoring.LexiconVectorizer is framelens.vectorizer.LexiconVectorizer
+    with pytest.raises(AttributeError):
+        framelens.scoring.NoSuchThing  # noqa: B018
+    script = ("import sys, framelens\n"
+              "s = framelens.score(framelens.datasets.load_sample(), 'conflict_actors')\n"
+              "heavy = sorted(m for m in ('sklearn', 'scipy', 'nltk') if m in sys.modules)\n"
+              "assert not heavy, heavy\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+
+
+def test_shares_and_rates_arrays_by_hand():
+    from framelens.scoring import _rates_array, _shares_array
+
+    counts = np.array([[2, 1, 0, 3], [0, 0, 0, 5], [0, 0, 0, 0]])
+    family = np.array([0, 0, 1, 1])
+    shares = _shares_array(counts, family)
+    expected = np.array([[2 / 3, 1 / 3, 0.0, 1.0], [np.nan, np.nan, 0.0, 1.0], [np.nan] * 4])
+    np.testing.assert_array_equal(shares, expected)
+    order = [3, 0, 2, 1]  # families not in column order: the indicator product, same values
+    np.testing.assert_array_equal(_shares_array(counts[:, order], family[order]), expected[:, order])
+    rates = _rates_array(counts, np.array([10, 0, 4]))
+    np.testing.assert_array_equal(rates, [[200.0, 100.0, 0.0, 300.0], [np.nan] * 4, [0.0] * 4])
+
+
+def test_score_table_is_score_without_provenance(corpus):
+    from framelens.scoring import _score_table
+
+    expected = framelens.score(corpus, lex(), by="source")
+    got = _score_table(corpus, lex(), "source")
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.attrs == {} and expected.attrs["framelens"]["corpus"]["sha256"] == corpus.fingerprint
+    # tokens counted in the matching pass equal count_tokens, and are cached for other callers
+    assert corpus._cache["tokens"].tolist() == [framelens.text.count_tokens(t) for t in corpus.texts]

@@ -204,3 +204,33 @@ def test_works_with_an_empty_nltk_data_path(tmp_path):
 def test_no_download_in_source():
     src = resources.files("framelens").joinpath("text.py").read_text("utf-8")
     assert "nltk.download" not in src and "pickle" not in src
+
+
+# ---------------------------------------------------------------------------------------------
+# count_tokens_many: one vectorised pass, the same counts
+# ---------------------------------------------------------------------------------------------
+@settings(max_examples=200, deadline=None, database=None)
+@given(texts=st.lists(st.text(max_size=300), max_size=30))
+def test_count_tokens_many_equals_count_tokens(texts):
+    assert text_mod.count_tokens_many(texts).tolist() == [count_tokens(t) for t in texts]
+
+
+def test_count_tokens_many_hand_counted_and_chunked(monkeypatch):
+    texts = ["“We won’t go,” said the U.S.-backed commander.", "", "😀 naïve 𝐀b", "a\x00b", "\ud800x", "12,000"]
+    assert text_mod.count_tokens_many(texts).tolist() == [10, 0, 2, 2, 1, 2]
+    monkeypatch.setattr(text_mod, "_COUNT_CHUNK", 7)  # a buffer per text or two
+    assert text_mod.count_tokens_many(iter(texts * 3)).tolist() == [10, 0, 2, 2, 1, 2] * 3
+    assert text_mod.count_tokens_many([]).dtype == "int64"
+    with pytest.raises(InputError, match="row"):
+        text_mod.count_tokens_many(["fine", None])
+    with pytest.raises(InputError, match="not one str"):
+        text_mod.count_tokens_many("one text")
+
+
+def test_counting_tokens_does_not_import_nltk():
+    script = ("import sys, framelens.text as t\n"
+              "assert t.count_tokens('a b') == 2 and t.count_tokens_many(['a b']).tolist() == [2]\n"
+              "assert 'nltk' not in sys.modules, 'nltk imported'\n"
+              "assert t.split_sentences('One. Two.') == ['One.', 'Two.'] and 'nltk' in sys.modules\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr

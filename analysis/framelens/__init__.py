@@ -33,7 +33,7 @@ _EXPORTS = {
     "score": "scoring",
     "kwic": "scoring",
     "count_matrix": "scoring",
-    "LexiconVectorizer": "scoring",
+    "LexiconVectorizer": "vectorizer",
     "keyness": "compare",
     "shares": "compare",
     "divergence": "compare",
@@ -77,4 +77,5 @@ if TYPE_CHECKING:  # for editors and type checkers
     from .compare import divergence, keyness, shares, suggest_terms  # noqa: F401
     from .corpus import Corpus, read_corpus  # noqa: F401
     from .lexicon import Lexicon, load_lexicon  # noqa: F401
-    from .scoring import LexiconVectorizer, count_matrix, kwic, match, score  # noqa: F401
+    from .scoring import count_matrix, kwic, match, score  # noqa: F401
+    from .vectorizer import LexiconVectorizer  # noqa: F401

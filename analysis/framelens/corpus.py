@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError, ParameterError
@@ -75,15 +76,22 @@ class Corpus:
 
     @property
     def fingerprint(self) -> str:
-        """SHA-256 of the canonical content (ids, sources, dates, titles, texts in order)."""
+        """SHA-256 of the canonical content (ids, sources, dates, titles, texts in order).
+
+        The bytes hashed are, for each document in order, the UTF-8 of ``str(value)`` of its id,
+        source, date (``%Y-%m-%dT%H:%M:%S``, empty when missing), title and text, each followed by
+        U+001F, then U+001E.
+        """
         if "fingerprint" not in self._cache:
             h = hashlib.sha256()
-            dates = self.docs["date"].dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
-            for row in zip(self.docs["doc_id"], self.docs["source"], dates, self.docs["title"], self.docs["text"]):
-                for value in row:
-                    h.update(str(value).encode("utf-8"))
-                    h.update(b"\x1f")
-                h.update(b"\x1e")
+            columns = [self.docs["doc_id"], self.docs["source"], _iso_seconds(self.docs["date"]), self.docs["title"],
+                       self.docs["text"]]
+            if not _hash_rows_arrow(h, columns):
+                for row in zip(*columns):
+                    for value in row:
+                        h.update(str(value).encode("utf-8"))
+                        h.update(b"\x1f")
+                    h.update(b"\x1e")
             self._cache["fingerprint"] = h.hexdigest()
         return self._cache["fingerprint"]
 
@@ -171,6 +179,45 @@ class Corpus:
 
 
 # ---------------------------------------------------------------------------------------------
+def _iso_seconds(dates: pd.Series) -> pd.Series:
+    """``dates.dt.strftime("%Y-%m-%dT%H:%M:%S")`` with "" for NaT; numpy's formatter (10× faster)
+    for the naive datetime64[ns] column of a Corpus, whose years all have four digits."""
+    if dates.dtype == "datetime64[ns]":
+        text = np.datetime_as_string(dates.to_numpy(), unit="s")
+        text[np.isnat(dates.to_numpy())] = ""
+        return pd.Series(text, index=dates.index, dtype="str")
+    return dates.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
+
+
+_HASH_ROWS = 1 << 16  # documents joined at a time when fingerprinting (bounds the extra memory)
+
+
+def _hash_rows_arrow(h, columns: list[pd.Series]) -> bool:
+    """Feed ``h`` the fingerprint bytes of ``columns`` (see :attr:`Corpus.fingerprint`) with Arrow:
+    each row joined as ``a␟b␟…␟␞`` in C, then the joined bytes hashed slice by slice. Returns
+    ``False``, having hashed nothing, when a column is not all strings (the caller then hashes row
+    by row, where ``str(value)`` decides)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not all(pd.api.types.is_string_dtype(c) for c in columns):
+        return False
+    try:
+        arrays = [pa.array(c, type=pa.large_string(), from_pandas=True) for c in columns]
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # an object column holding something else than str
+        return False
+    if any(a.null_count for a in arrays):
+        return False
+    end_mark, sep = pa.scalar("\x1e", pa.large_string()), pa.scalar("\x1f", pa.large_string())
+    for lo in range(0, len(arrays[0]), _HASH_ROWS):
+        rows = pc.binary_join_element_wise(*(a[lo:lo + _HASH_ROWS] for a in arrays), end_mark, sep)
+        for part in rows.chunks if isinstance(rows, pa.ChunkedArray) else [rows]:
+            if len(part):
+                offsets = np.frombuffer(part.buffers()[1], dtype=np.int64)[part.offset:part.offset + len(part) + 1]
+                h.update(memoryview(part.buffers()[2])[int(offsets[0]):int(offsets[-1])])
+    return True
+
+
 def _take_column(raw: pd.DataFrame, wanted: str | None, default: str, role: str, file: str | None) -> str | None:
     """The raw column playing ``role``: the one the user named (must exist) or the default if present."""
     if wanted is not None:

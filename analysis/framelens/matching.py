@@ -6,9 +6,15 @@ Two engines give identical hits (``docs/architecture.md`` fixes the semantics):
     Intel Hyperscan (PyPI ``hyperscan``): every pattern becomes one regular expression in one
     database, and many documents, joined by U+0000, are scanned as one buffer in which each
     character is one byte (non-ASCII characters that no pattern names become "word", "separator"
-    or "other" codes). Callbacks only collect raw hits; boundaries, exclusions and overlaps are
-    then resolved with numpy. About 100 MB/s per core on news text with 80 patterns
-    (``benchmarks/bench_matching.py``). Wheels exist for x86-64 only.
+    or "other" codes; a character beyond U+FFFF is first replaced, in its own document only, by a
+    BMP character of the same kind). Token boundaries are part of the expressions (a non-word
+    byte before and after), so a glob such as ``rebel*`` is reported once per word; callbacks
+    only collect these hits, and exclusions and overlaps are then resolved with numpy. The same
+    buffer gives the word-token counts (``find_many(..., tokens=True)``). 100–200 MB/s per core
+    on news text (``benchmarks/bench_batch.py``); wheels exist for x86-64 only. Compiling a large
+    lexicon takes ~0.3–1 s, so compiled databases are kept on disk (``$FRAMELENS_CACHE_DIR``, by
+    default ``~/.cache/framelens/hyperscan``; set it empty to turn this off) and loaded in
+    milliseconds by the next process.
 ``"python"``
     Pure Python, always available: the text is cut into units (runs of word characters, runs of
     separators, single other characters) and a trie of pattern units is walked from each unit.
@@ -31,13 +37,20 @@ characters.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import platform
 import re
+import sys
+import tempfile
 import threading
+import time
 import unicodedata
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
-from itertools import accumulate, compress
+from itertools import accumulate, compress, repeat
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -85,15 +98,11 @@ def _fold_table() -> dict[int, str]:
 
     No character above U+1FFFF has a lower-case mapping (checked in the tests).
     """
-    table = {}
-    for cp in range(0x20000):
-        if 0xD800 <= cp <= 0xDFFF:
-            continue
-        c = chr(cp)
-        f = _fold_char(c)
-        if f != c:
-            table[cp] = f
-    return table
+    chars = [chr(cp) for cp in range(1, 0x20000) if not 0xD800 <= cp <= 0xDFFF]
+    # One lower() over all characters apart (U+0000 is not cased, so no Final_Sigma context):
+    # the same as c.lower() for each, ~10× faster than a call per character.
+    lowered = "\x00".join(chars).lower().split("\x00")
+    return {ord(c): f for c, f in zip(chars, lowered) if len(f) == 1 and f != c}
 
 
 def _fold(s: str) -> str:
@@ -134,17 +143,38 @@ def _code_point_kind() -> np.ndarray:
     return kind
 
 
-@functools.cache
-def _astral_patterns() -> tuple[re.Pattern, re.Pattern]:
-    """Regexes for astral word characters and for any astral character."""
-    kind = _code_point_kind()
-    edges = np.flatnonzero(np.diff(np.r_[0, kind[0x10000:] == 1, 0].astype(np.int8))) + 0x10000
-    ranges = "".join(f"{chr(a)}-{chr(b - 1)}" for a, b in zip(edges[::2].tolist(), edges[1::2].tolist()))
-    return re.compile(f"[{ranges}]"), re.compile("[\U00010000-\U0010ffff]")
+def _calibrate_ucs4() -> int | None:
+    """CPython stores a non-ASCII str with 1, 2 or 4 bytes per character (PEP 393), the widest
+    needed, so its size tells whether it holds a character beyond U+FFFF in O(1). The fixed part
+    of that size, or ``None`` where sizes do not follow the rule (another implementation)."""
+    base = sys.getsizeof("\u00e9") - 2
+    rule = all(sys.getsizeof(c * n) == base + (n + 1) * k
+               for c, k in (("\u00e9", 1), ("\u0100", 2), ("\U00010000", 4)) for n in (1, 7))
+    return base if rule else None
+
+
+_UCS4_BASE = _calibrate_ucs4()
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _has_astral(text: str) -> bool:
+    """Whether a non-ASCII ``text`` holds a character beyond U+FFFF."""
+    if _UCS4_BASE is not None:
+        return sys.getsizeof(text) == _UCS4_BASE + 4 * (len(text) + 1)
+    return _ASTRAL.search(text) is not None
 
 
 # Narrow-mode byte codes for non-ASCII characters no pattern names; literals get codes from 0x83.
 _WORD_CODE, _OTHER_CODE, _SEP_CODE, _FIRST_CODE = 0x80, 0x81, 0x82, 0x83
+
+
+@functools.cache
+def _kind_codes() -> np.ndarray:
+    """The narrow code of every code point by its kind alone (word, separator, other)."""
+    kind = _code_point_kind()
+    return np.where(kind == 1, _WORD_CODE, np.where(kind == 2, _SEP_CODE, _OTHER_CODE)).astype(np.uint8)
+
+
 # Wide-mode placeholders, by (kind, UTF-8 length): the first one no pattern names.
 _PLACEHOLDERS = {
     (1, 2): "\u01c0\u01c1\u01c2\u02b0", (1, 3): "\u3400\u3401\ua66e", (1, 4): "\U00020000\U00020001",
@@ -222,6 +252,9 @@ class MatchArrays:
         Index of the pattern that matched (into :attr:`Matcher.patterns`).
     n_docs : int
         How many documents were scanned (documents without hits included).
+    tokens : ndarray or None
+        With ``find_many(texts, tokens=True)``: the word tokens of each document
+        (:func:`framelens.text.count_tokens`), one per document.
     """
 
     doc: np.ndarray
@@ -230,6 +263,7 @@ class MatchArrays:
     end: np.ndarray
     pattern: np.ndarray | None = None
     n_docs: int = 0
+    tokens: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.doc.shape[0])
@@ -323,8 +357,11 @@ class Matcher:
         hits = self.find_many([text])
         return list(zip(hits.label.tolist(), hits.start.tolist(), hits.end.tolist()))
 
-    def find_many(self, texts: Iterable[str]) -> MatchArrays:
+    def find_many(self, texts: Iterable[str], *, tokens: bool = False) -> MatchArrays:
         """Hits in many texts, as :class:`MatchArrays` (``doc`` is the position in ``texts``).
+
+        ``tokens=True`` also counts each text's word tokens (``MatchArrays.tokens``, equal to
+        :func:`framelens.text.count_tokens`), nearly for free from the buffer the scan has built.
 
         Examples
         --------
@@ -336,15 +373,19 @@ class Matcher:
         """
         parts = []
         n_docs = 0
+        counts: list[np.ndarray] | None = [] if tokens else None
         for chunk in self._chunks(texts):
             # Documents never span chunks, so each chunk is resolved on its own (bounded memory).
-            hits = self._resolve(*self._scan(chunk), len(chunk))
+            hits = self._resolve(*self._scan(chunk, counts), len(chunk))
             if len(hits):
                 parts.append((hits.doc + n_docs, hits.label, hits.start, hits.end, hits.pattern))
             n_docs += len(chunk)
+        token_counts = None
+        if counts is not None:
+            token_counts = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
         if not parts:
-            return MatchArrays(_EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, n_docs)
-        return MatchArrays(*(np.concatenate(col) for col in zip(*parts)), n_docs=n_docs)
+            return MatchArrays(_EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, n_docs, token_counts)
+        return MatchArrays(*(np.concatenate(col) for col in zip(*parts)), n_docs=n_docs, tokens=token_counts)
 
     def __repr__(self) -> str:
         return (
@@ -358,9 +399,20 @@ class Matcher:
 
     @staticmethod
     def _chunks(texts: Iterable[str]):
-        """Consecutive lists of documents of about ``_CHUNK_CHARS`` characters together."""
+        """Consecutive lists of documents of about ``_CHUNK_CHARS`` characters together: each
+        ends with the document that brings it to ``_CHUNK_CHARS`` or more."""
         if isinstance(texts, str):
             raise InputError("find_many needs a sequence of texts, not one str (use find)", field="text")
+        if isinstance(texts, list) and all(map(isinstance, texts, repeat(str))):
+            # The same cuts, found with a cumulative sum instead of a Python step per document.
+            ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+            start, base = 0, 0
+            while start < len(texts):
+                stop = int(np.searchsorted(ends, base + _CHUNK_CHARS, side="left")) + 1
+                yield texts[start:stop]
+                base = int(ends[min(stop, len(texts)) - 1])
+                start = stop
+            return
         chunk: list[str] = []
         size = 0
         for i, text in enumerate(texts):
@@ -374,11 +426,16 @@ class Matcher:
         if chunk:
             yield chunk
 
-    def _scan(self, chunk: Sequence[str]):
+    def _scan(self, chunk: Sequence[str], tokens: list | None = None):
         """Candidates (every match of every pattern and exclusion, boundaries checked, before
-        exclusions and overlaps are applied) as int64 arrays ``pid, doc, start, end``."""
+        exclusions and overlaps are applied) as int64 arrays ``pid, doc, start, end``; with a
+        ``tokens`` list, the chunk's token counts are appended to it."""
         if self.engine == "hyperscan":
-            return self._hs_chunk(chunk)
+            return self._hs_chunk(chunk, tokens)
+        if tokens is not None:
+            from .text import count_tokens_many
+
+            tokens.append(count_tokens_many(chunk))
         return self._py_chunk(chunk)
 
     # -- hyperscan engine ----------------------------------------------------------------------
@@ -399,28 +456,32 @@ class Matcher:
                     literal.update(e for ch in text if ch not in "*?" for e in _equivalents(ch, cs))
         kind_of = _code_point_kind()
         extra = sorted(ch for ch in literal if ord(ch) >= 0x80)
-        # Astral characters (never literals in narrow mode) are turned into a BMP word character or
-        # U+0000 before encoding.
-        self._astral_word = next((ch for ch in "\u3400\u3401\ua66e\u4e00" if ch not in literal), None)
-        self._narrow = (len(extra) <= 0xFF - _FIRST_CODE + 1 and all(ord(ch) <= 0xFFFF for ch in extra)
-                        and self._astral_word is not None)
+        # Astral characters are never literals in narrow mode: they become word/other codes (and
+        # before joining, a BMP word character no pattern names, or U+0000: see _without_astral).
+        self._narrow = len(extra) <= 0xFF - _FIRST_CODE + 1 and all(ord(ch) <= 0xFFFF for ch in extra)
         if self._narrow:
+            # stand-ins for astral characters, by kind: other, word (a CJK ideograph no pattern
+            # names: at most 125 literals here), separator
+            self._astral_stand_in = np.array(
+                [0, next(cp for cp in range(0x4E00, 0x4F00) if chr(cp) not in literal), 0x20], dtype=np.uint32)
             code = {ch: _FIRST_CODE + i for i, ch in enumerate(extra)}
-            lut = np.where(kind_of[:0x10000] == 1, _WORD_CODE,
-                           np.where(kind_of[:0x10000] == 2, _SEP_CODE, _OTHER_CODE)).astype(np.uint8)
-            lut[:0x80] = np.arange(0x80)
-            lut[[ord(ch) for ch in extra]] = list(code.values())
-            self._lut = lut
+            self._lut = _kind_codes().copy()  # the byte code of every code point (1.1 MB)
+            self._lut[:0x80] = np.arange(0x80)
+            self._lut[[ord(ch) for ch in extra]] = list(code.values())
             token = lambda ch: f"\\x{{{code.get(ch, ord(ch)):x}}}"  # noqa: E731
             words = [chr(cp) for cp in range(0x80) if kind_of[cp] == 1]
             w_class = "[" + "".join(map(token, words)) + f"\\x{{{_WORD_CODE:x}}}" + "".join(
                 token(ch) for ch in extra if kind_of[ord(ch)] == 1) + "]"
             seps = [chr(cp) for cp in range(0x80) if kind_of[cp] == 2]
             sep = "[" + "".join(map(token, seps)) + f"\\x{{{_SEP_CODE:x}}}]+"
-            is_word = np.zeros(256, dtype=bool)
-            is_word[[ord(ch) for ch in words] + [_WORD_CODE]] = True
-            is_word[[code[ch] for ch in extra if kind_of[ord(ch)] == 1]] = True
-            self._byte_is_word = is_word
+            # Token boundaries are part of the expressions: a byte that is not a word code before
+            # (after) a pattern that starts (ends) with a word character. Hyperscan then reports a
+            # glob such as "rebel*" once per word instead of at every end inside "rebels" and
+            # inside "antirebel", and no hit needs checking afterwards. The buffer starts and ends
+            # with U+0000, so every document character has a neighbour on both sides.
+            boundary = "[^" + w_class[1:-1] + "]"
+            is_word = {ord(ch) for ch in words} | {_WORD_CODE} | {code[ch] for ch in extra if kind_of[ord(ch)] == 1}
+            self._word_bytes = bytes(b in is_word for b in range(256))  # a bytes.translate table
             flag = _hs.HS_FLAG_SOM_LEFTMOST
         else:
             self._placeholder_bytes: dict[tuple[int, int], bytes] = {}
@@ -440,6 +501,7 @@ class Matcher:
             words += [ch for ch in placeholders + extra if kind_of[ord(ch)] == 1]
             w_class = "[" + "".join(map(token, words)) + "]"
             sep = "[" + "".join(token(chr(cp)) for cp in np.flatnonzero(kind_of == 2).tolist()) + "]+"
+            boundary = ""  # characters of 1 to 4 bytes: boundaries are checked after the scan
             flag = _hs.HS_FLAG_UTF8 | _hs.HS_FLAG_SOM_LEFTMOST
 
         def char_rx(ch: str, cs: bool) -> str:
@@ -470,10 +532,16 @@ class Matcher:
                     rx.append(glob_rx(text, cs))
                 else:
                     rx.extend(char_rx(ch, cs) for ch in text)
+            if boundary:
+                rx = [boundary] * c.need_start + rx + [boundary] * c.need_end
             exprs.append("".join(rx).encode("utf-8"))
         self._db = None
-        if exprs:
+        cache = _db_cache_path(exprs, flag) if exprs else None
+        if cache is not None and (db := _load_db(cache)) is not None:
+            self._db = db
+        elif exprs:
             db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+            started = time.process_time()
             try:
                 db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
                            flags=[flag] * len(exprs))
@@ -490,11 +558,19 @@ class Matcher:
                 raise LexiconError(f"hyperscan cannot compile the lexicon ({err}); use engine='python'",
                                    file=self.lexicon.source) from None
             self._db = db
+            if cache is not None and time.process_time() - started >= _CACHE_MIN_SECONDS:
+                _store_db(cache, db)
         self._local = threading.local()  # a Hyperscan scratch space serves one thread at a time
 
-    def _hs_chunk(self, chunk: Sequence[str]):
-        if self._db is None:
-            return _EMPTY, _EMPTY, _EMPTY, _EMPTY
+    def _hs_chunk(self, chunk: Sequence[str], tokens: list | None = None):
+        if self._db is None or (tokens is not None and not self._narrow):
+            if tokens is not None:  # wide mode (or nothing to scan): count on the texts themselves
+                from .text import count_tokens_many
+
+                tokens.append(count_tokens_many(chunk))
+            if self._db is None:
+                return _EMPTY, _EMPTY, _EMPTY, _EMPTY
+            tokens = None
         lens = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
         doc_starts = np.empty(len(chunk), dtype=np.int64)  # char offset of each doc in the buffer
         doc_starts[0] = 1
@@ -502,12 +578,15 @@ class Matcher:
         doc_starts[1:] += 1
         # Documents joined by a character no pattern, word or separator contains; one before the
         # first and after the last, so that every hit has a neighbour on both sides.
-        joined = _DOC_SEP.join(["", *chunk, ""])
         if self._narrow:
+            joined = _DOC_SEP.join(["", *self._without_astral(chunk), ""])
             data, offsets = self._encode_narrow(joined), None
         else:
+            joined = _DOC_SEP.join(["", *chunk, ""])
             data, offsets = self._encode_wide(joined)
         del joined
+        if tokens is not None:
+            tokens.append(self._count_words(data, doc_starts, lens))
 
         hits: list[int] = []
         extend = hits.extend
@@ -522,33 +601,60 @@ class Matcher:
         # Token boundaries: the character before (after) a pattern that starts (ends) with a word
         # character must not be a word character.
         need_start, need_end = self._need_start[pid], self._need_end[pid]
-        if offsets is None:
-            arr = np.frombuffer(data, dtype=np.uint8)
-            bad = (need_start & self._byte_is_word[arr[bs - 1]]) | (need_end & self._byte_is_word[arr[be]])
-            cs, ce = bs, be
+        if offsets is None:  # narrow: the boundary bytes matched are not part of the hit
+            cs, ce = bs + need_start, be - need_end
         else:
             cs, ce, bad = offsets(bs, be, need_start, need_end)
-        if bad.any():
-            ok = ~bad
-            pid, cs, ce = pid[ok], cs[ok], ce[ok]
+            if bad.any():
+                ok = ~bad
+                pid, cs, ce = pid[ok], cs[ok], ce[ok]
         doc = np.searchsorted(doc_starts, cs, side="right") - 1
         origin = doc_starts[doc]
         return pid, doc, cs - origin, ce - origin
+
+    def _count_words(self, data, doc_starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        """Word tokens per document of a narrow buffer: runs of word bytes (one byte per
+        character, and a byte is a word code exactly when its character is ``\\w``)."""
+        raw = data if isinstance(data, bytes) else data.tobytes()
+        is_word = np.frombuffer(raw.translate(self._word_bytes), dtype=bool)  # C speed, no index array
+        # starts[i]: a word run starts at i + 1. Document d is buffer[doc_starts[d]:doc_starts[d] +
+        # lens[d]], followed by a U+0000, so its starts are starts[doc_starts[d] - 1:doc_starts[d + 1] - 1]
+        # (never empty: the separator is in it), and reduceat sums each such stretch.
+        starts = is_word[1:] > is_word[:-1]
+        wide = int(lens.max()) >= 2**31 - 1  # int32 sums are several times faster in reduceat
+        counts = np.add.reduceat(starts.view(np.uint8), doc_starts - 1, dtype=np.int64 if wide else np.int32)
+        return counts.astype(np.int64)
 
     def _encode_narrow(self, joined: str):
         """One byte per character (see :meth:`_build_hyperscan`)."""
         if joined.isascii():
             return joined.encode("ascii")
         units = joined.encode("utf-16-le", "surrogatepass")  # lone surrogates map to "other"
-        if len(units) != 2 * len(joined):  # astral characters took two units: make them BMP
-            astral_word, astral = _astral_patterns()
-            joined = astral.sub(_DOC_SEP, astral_word.sub(self._astral_word, joined))
-            units = joined.encode("utf-16-le", "surrogatepass")
-        u16 = np.frombuffer(units, dtype=np.uint16)
-        out = u16.astype(np.uint8)
-        non_ascii = np.flatnonzero(u16 >= 0x80)
-        out[non_ascii] = self._lut[u16[non_ascii]]
+        if len(units) == 2 * len(joined):
+            cps = np.frombuffer(units, dtype=np.uint16)
+        else:  # astral characters left (see _without_astral): UTF-32 keeps one unit per character
+            cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        out = cps.astype(np.uint8)  # ASCII stays; the rest goes through the table of every code point
+        non_ascii = np.flatnonzero(cps >= 0x80)
+        out[non_ascii] = self._lut[cps[non_ascii]]
         return out
+
+    def _without_astral(self, chunk: Sequence[str]) -> Sequence[str]:
+        """``chunk`` with each character beyond U+FFFF of a document replaced by a BMP character of
+        the same kind (a word character no pattern names; U+0000 for any other), one character for
+        one so offsets hold. Only documents holding such characters are touched: one in the batch
+        would otherwise make the joined buffer 4 bytes per character, and slow to encode."""
+        out = None
+        for i, text in enumerate(chunk):
+            if text.isascii() or not _has_astral(text):
+                continue
+            if out is None:
+                out = list(chunk)
+            cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+            at = np.flatnonzero(cps > 0xFFFF)
+            cps[at] = self._astral_stand_in[_code_point_kind()[cps[at]]]
+            out[i] = cps.tobytes().decode("utf-32-le", "surrogatepass")
+        return chunk if out is None else out
 
     def _encode_wide(self, joined: str):
         """UTF-8 with placeholders, and a function turning byte offsets into character offsets
@@ -726,7 +832,15 @@ class Matcher:
             in_tie[:-1] |= tie
             at = np.flatnonzero(in_tie)
             sub = order[at]
-            order[at] = sub[np.lexsort(((big - end[sub]) * len(self._compiled) + pid[sub], kstart[sub]))]
+            # One int64 key per tied candidate: (tie run, longest first, pid); lexsort is slower.
+            run = np.cumsum(np.r_[True, kstart[sub[1:]] != kstart[sub[:-1]]])
+            length = end[sub] - start[sub]
+            span = (int(length.max()) + 1) * len(self._compiled)
+            if int(run[-1]) * span < 2**62:
+                key = run * span + (int(length.max()) - length) * len(self._compiled) + pid[sub]
+                order[at] = sub[np.argsort(key, kind="stable")]
+            else:
+                order[at] = sub[np.lexsort(((big - end[sub]) * len(self._compiled) + pid[sub], kstart[sub]))]
         pid, doc, start, end, label, kstart, kend = (
             a[order] for a in (pid, doc, start, end, label, kstart, kend))
         prev_reach = np.empty_like(kend)
@@ -739,6 +853,10 @@ class Matcher:
             # an accepted candidate; a contested one is kept if it starts after the last kept end.
             heads = np.flatnonzero(accepted)
             head = heads[np.searchsorted(heads, contested, side="right") - 1]
+            # The last kept end of a run is never before its head's end: a candidate starting
+            # before that end loses without changing anything (nearly all of them).
+            maybe = kstart[contested] >= kend[head]
+            contested, head = contested[maybe], head[maybe]
             reach: dict[int, int] = {}
             for i, h, ks, ke, he in zip(contested.tolist(), head.tolist(), kstart[contested].tolist(),
                                         kend[contested].tolist(), kend[head].tolist()):
@@ -753,6 +871,64 @@ class Matcher:
 
 
 _ASCII_WORD = np.array([chr(b).isalnum() or b == 0x5F if b < 0x80 else False for b in range(256)], dtype=bool)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled Hyperscan databases, cached on disk
+# ---------------------------------------------------------------------------------------------
+_CACHE_MIN_SECONDS = 0.05  # databases that compile faster than this are not worth a file
+_CACHE_FILES = 32
+
+
+def _db_cache_path(exprs: list[bytes], flag: int) -> Path | None:
+    """Where the database compiled from these expressions is kept: ``$FRAMELENS_CACHE_DIR`` (empty:
+    no cache) or ``$XDG_CACHE_HOME/framelens`` (``~/.cache/framelens``), under ``hyperscan/``,
+    named by the SHA-256 of the Hyperscan version, the machine, the flags and the expressions."""
+    env = os.environ.get("FRAMELENS_CACHE_DIR")
+    if env is not None and not env.strip():
+        return None
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framelens"
+    h = hashlib.sha256(f"hyperscan {getattr(_hs, '__version__', '?')} {platform.machine()} {flag} {len(exprs)}".encode())
+    for expr in exprs:
+        h.update(len(expr).to_bytes(8, "little"))
+        h.update(expr)
+    return base / "hyperscan" / f"{h.hexdigest()}.hsdb"
+
+
+def _load_db(path: Path):
+    """A cached database, or ``None`` (absent, unreadable, or not usable on this CPU: recompile)."""
+    try:
+        data = path.read_bytes()
+        db = _hs.loadb(data, _hs.HS_MODE_BLOCK)
+        db.scan(b"\x00", match_event_handler=None, scratch=_hs.Scratch(db))  # checks the platform
+        os.utime(path)  # recently used: kept when the cache is pruned
+        return db
+    except Exception:  # noqa: BLE001 - any failure means: compile instead
+        return None
+
+
+def _store_db(path: Path, db) -> None:
+    """Keep a compiled database for the next process (atomically; silently skipped if not writable),
+    and only the :data:`_CACHE_FILES` most recent ones."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(_hs.dumpb(db))
+        os.replace(tmp, path)
+        tmp = None
+        kept = sorted(path.parent.glob("*.hsdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[_CACHE_FILES:]:
+            old.unlink(missing_ok=True)
+    except Exception:  # noqa: BLE001 - a cache is optional
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 # ---------------------------------------------------------------------------------------------

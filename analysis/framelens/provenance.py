@@ -5,6 +5,7 @@ carries one (a manifest, a report header, a model card).
 """
 from __future__ import annotations
 
+import functools
 import platform
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -15,14 +16,23 @@ KEY_LIBRARIES = ("numpy", "pandas", "scipy", "scikit-learn", "nltk", "matplotlib
 
 
 def library_versions(names: tuple[str, ...] = KEY_LIBRARIES) -> dict[str, str]:
-    """Installed versions of the libraries whose behaviour shapes framelens' numbers."""
-    out = {}
+    """Installed versions of the libraries whose behaviour shapes framelens' numbers.
+
+    Read from the package metadata once per process (a scan of ``site-packages`` each time
+    otherwise); a fresh dict is returned on every call.
+    """
+    return dict(_versions(tuple(names)))
+
+
+@functools.lru_cache(maxsize=8)
+def _versions(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    out = []
     for name in names:
         try:
-            out[name] = version(name)
+            out.append((name, version(name)))
         except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+            out.append((name, "not installed"))
+    return tuple(out)
 
 
 def _jsonable(value: Any) -> Any:

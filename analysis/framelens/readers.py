@@ -115,6 +115,61 @@ def read_delimited(path: Path, sep: str, encoding: str, errors: str) -> tuple[pd
 
 
 def read_jsonl(path: Path, encoding: str, errors: str) -> tuple[pd.DataFrame, list[ReadIssue]]:
+    """One record per line. UTF-8 files go through Arrow's JSON reader; anything it refuses or
+    could read differently is read again line by line, which locates the bad line."""
+    if encoding.replace("-", "").replace("_", "").lower() == "utf8":
+        fast = _read_jsonl_arrow(path)
+        if fast is not None:
+            return fast, []
+    return _read_jsonl_lines(path, encoding, errors)
+
+
+#: Arrow types whose pandas conversion equals what ``json.loads`` + ``DataFrame.from_records`` give
+_PLAIN_JSON_TYPES = ("string", "int64", "double", "bool")
+
+
+def _read_jsonl_arrow(path: Path) -> pd.DataFrame | None:
+    """The JSONL file as a DataFrame via ``pyarrow.json`` (C++, ~10× faster than ``json.loads`` per
+    line and without a Python object per value), or None when the line-by-line reader must decide.
+
+    Arrow guesses timestamps from strings; those fields are read again as strings so that every
+    value reaches ``read_corpus`` as written, as with the line reader. Nested values, nulls in a
+    boolean field and null-only fields convert differently, so they go to the line reader too.
+    """
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    try:
+        source = pa.BufferReader(_read_bytes(path)) if path.suffix.lower() == ".gz" else str(path)
+        # one thread: as fast for a file of this kind, and the threads' own memory stays unused
+        options = pj.ReadOptions(use_threads=False)
+        table = pj.read_json(source, read_options=options)
+        strings = [f for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
+        if strings:
+            schema = pa.schema([pa.field(f.name, pa.string()) if f in strings else f for f in table.schema])
+            del table
+            if not isinstance(source, str):
+                source.seek(0)
+            table = pj.read_json(source, read_options=options, parse_options=pj.ParseOptions(explicit_schema=schema))
+        for field, column in zip(table.schema, table.columns):
+            if str(field.type) not in _PLAIN_JSON_TYPES or (pa.types.is_boolean(field.type) and column.null_count):
+                return None
+            if field.type == pa.string():
+                column.validate(full=True)  # Arrow's JSON parser does not check UTF-8 itself
+    except InputError:
+        raise
+    except Exception:  # malformed JSON, a non-object line, a field changing type, invalid UTF-8…
+        return None
+    frame = table.to_pandas()
+    del table
+    try:  # the parser's buffers, freed, stay with Arrow's allocator (mimalloc) unless handed back
+        pa.default_memory_pool().release_unused()
+    except AttributeError:  # pragma: no cover - pyarrow < 9
+        pass
+    return frame
+
+
+def _read_jsonl_lines(path: Path, encoding: str, errors: str) -> tuple[pd.DataFrame, list[ReadIssue]]:
     text, replaced = decode(_read_bytes(path), path, encoding, errors)
     issues = [ReadIssue(str(path), None, None, f"replaced {replaced} undecodable bytes")] if replaced else []
     records = []

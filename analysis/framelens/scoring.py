@@ -1,24 +1,31 @@
-"""Lexicon hits, per-document and per-group scores, keyword-in-context, and a scikit-learn transformer.
+"""Lexicon hits, per-document and per-group scores, keyword-in-context.
 
 All functions take a :class:`~framelens.corpus.Corpus` (or a DataFrame that :func:`read_corpus`
 accepts) and a :class:`~framelens.lexicon.Lexicon` (or the name/path :func:`load_lexicon` accepts),
 and return DataFrames carrying a provenance record in ``.attrs["framelens"]``.
+
+The scikit-learn transformer :class:`~framelens.vectorizer.LexiconVectorizer` lives in
+:mod:`framelens.vectorizer` (so that scoring imports neither scikit-learn nor SciPy) and is still
+importable from here.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from .corpus import Corpus, read_corpus
 from .errors import ParameterError
 from .lexicon import Lexicon, load_lexicon
 from .matching import MatchArrays, compile_lexicon
 from .provenance import attach, provenance
-from .text import count_tokens, word_spans
+from .text import count_tokens_many, word_spans
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from .vectorizer import LexiconVectorizer  # noqa: F401
 
 SHAPES = ("wide", "long")
 
@@ -41,18 +48,35 @@ def as_lexicon(lexicon: Lexicon | str) -> Lexicon:
     raise ParameterError(f"expected a Lexicon, a built-in name or a path, got {type(lexicon).__name__}")
 
 
-def _hits(corpus: Corpus, lexicon: Lexicon, engine: str) -> MatchArrays:
-    """Match once per (corpus, lexicon, engine) and keep the result on the corpus."""
+def _hits(corpus: Corpus, lexicon: Lexicon, engine: str, *, tokens: bool = False) -> MatchArrays:
+    """Match once per (corpus, lexicon, engine) and keep the result on the corpus.
+
+    ``tokens=True``: count the word tokens in the same pass when they are not cached yet (the
+    matcher counts them on the buffer it scans), and cache them for :func:`_tokens`.
+    """
     key = f"hits:{lexicon.fingerprint}:{engine}"
     if key not in corpus._cache:
-        corpus._cache[key] = compile_lexicon(lexicon, engine=engine).find_many(corpus.texts)
+        count = tokens and "tokens" not in corpus._cache
+        hits = compile_lexicon(lexicon, engine=engine).find_many(corpus.texts, tokens=count)
+        if count:
+            corpus._cache["tokens"] = hits.tokens
+        corpus._cache[key] = hits
     return corpus._cache[key]
 
 
 def _tokens(corpus: Corpus) -> np.ndarray:
+    """Word tokens per document (:func:`~framelens.text.count_tokens`), cached on the corpus."""
     if "tokens" not in corpus._cache:
-        corpus._cache["tokens"] = np.fromiter((count_tokens(t) for t in corpus.texts), dtype=np.int64, count=len(corpus))
+        corpus._cache["tokens"] = count_tokens_many(corpus.texts)
     return corpus._cache["tokens"]
+
+
+def __getattr__(name: str):
+    if name == "LexiconVectorizer":  # moved to framelens.vectorizer; imported on first use
+        from .vectorizer import LexiconVectorizer
+
+        return LexiconVectorizer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _sentence_index(spans: list[tuple[int, int]], starts: np.ndarray) -> np.ndarray:
@@ -115,6 +139,8 @@ def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str 
 
 def count_matrix(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str = "auto") -> tuple[sp.csr_matrix, list[str]]:
     """Documents × labels hit counts as a sparse matrix, with the label ids of its columns."""
+    import scipy.sparse as sp
+
     corpus, lexicon = as_corpus(corpus), as_lexicon(lexicon)
     hits = _hits(corpus, lexicon, engine)
     n_labels = len(lexicon.label_ids())
@@ -124,14 +150,52 @@ def count_matrix(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engin
     return matrix, lexicon.label_ids()
 
 
+def _count_array(hits: MatchArrays, n_docs: int, n_labels: int) -> np.ndarray:
+    """Documents × labels hit counts as a dense ``int64`` array."""
+    flat = np.bincount(hits.doc * n_labels + hits.label, minlength=n_docs * n_labels)
+    return flat.astype(np.int64, copy=False).reshape(n_docs, n_labels)
+
+
+def _rates_array(counts: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """Hits per 1,000 tokens (NaN where a row has no token)."""
+    tokens = np.asarray(tokens, dtype=np.float64)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(tokens > 0, counts * 1000.0 / tokens, np.nan)
+
+
+def _shares_array(counts: np.ndarray, family: np.ndarray) -> np.ndarray:
+    """Each label's count over its family's count in the same row (NaN where the family has none).
+
+    ``family`` gives the family position of each column. Family totals are sums over runs of
+    columns (families in lexicon order), else one matrix product with the columns × families
+    indicator; both exact, as counts stay far below 2**53.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if family.size == 0:
+        return counts.copy()
+    if np.all(family[1:] >= family[:-1]):  # families in column order (the lexicon's): sum each run
+        first = np.flatnonzero(np.r_[True, family[1:] != family[:-1]])
+        totals = np.repeat(np.add.reduceat(counts, first, axis=1), np.diff(np.r_[first, family.size]), axis=1)
+    else:
+        indicator = np.zeros((family.size, int(family.max()) + 1))
+        indicator[np.arange(family.size), family] = 1.0
+        totals = (counts @ indicator)[:, family]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return counts / totals  # a family without hits: 0 / 0 = NaN (counts are never negative)
+
+
+def _family_index(labels: Sequence[str], lexicon: Lexicon) -> np.ndarray:
+    """Position (in the lexicon) of each label's family."""
+    position = {fam.id: i for i, fam in enumerate(lexicon.families)}
+    label_family = lexicon.label_family()
+    return np.array([position[label_family[lab]] for lab in labels], dtype=np.int64)
+
+
 def _family_shares(counts: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
     """Each label's count divided by its family's total in the same row (NaN when the family has no hit)."""
-    shares = pd.DataFrame(index=counts.index, columns=counts.columns, dtype=float)
-    for fam in lexicon.families:
-        cols = fam.label_ids()
-        total = counts[cols].sum(axis=1)
-        shares[cols] = counts[cols].div(total.where(total > 0), axis=0)
-    return shares
+    family = _family_index(list(counts.columns), lexicon)
+    values = _shares_array(counts.to_numpy(dtype=np.float64), family)
+    return pd.DataFrame(values, index=counts.index, columns=counts.columns)
 
 
 def score(
@@ -176,40 +240,70 @@ def score(
     if shape not in SHAPES:
         raise ParameterError(f"shape must be one of {SHAPES}, not {shape!r}")
     corpus, lexicon = as_corpus(corpus), as_lexicon(lexicon)
+    out = _score_table(corpus, lexicon, by, shape=shape, engine=engine)
+    return attach(out, provenance(corpus, lexicon, {"by": by, "shape": shape, "engine": engine}))
+
+
+def _doc_counts(corpus: Corpus, lexicon: Lexicon, engine: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Label ids, word tokens per document and the documents × labels hit counts."""
+    labels = list(compile_lexicon(lexicon, engine=engine).label_ids)
+    counts = _count_array(_hits(corpus, lexicon, engine, tokens=True), len(corpus), len(labels))
+    return labels, _tokens(corpus), counts
+
+
+def _doc_scores(corpus: Corpus, lexicon: Lexicon, engine: str = "auto") -> dict[str, Any]:
+    """The per-document numbers of :func:`score` as numpy arrays (for writers that skip pandas):
+    ``labels``, ``tokens``, ``hits``, ``counts``, ``rates``, ``shares`` (the last three documents ×
+    labels, in column-major order so that each label's column is contiguous)."""
+    labels, tokens, counts = _doc_counts(corpus, lexicon, engine)
+    return {"labels": labels, "tokens": tokens, "hits": counts.sum(axis=1), "counts": np.asfortranarray(counts),
+            "rates": np.asfortranarray(_rates_array(counts, tokens)),
+            "shares": np.asfortranarray(_shares_array(counts, _family_index(labels, lexicon)))}
+
+
+def _score_table(corpus: Corpus, lexicon: Lexicon, by: str | Sequence[str] | None = None, *,
+                shape: str = "wide", engine: str = "auto") -> pd.DataFrame:
+    """:func:`score` without its provenance record (no corpus fingerprint is computed).
+
+    For callers that record provenance their own way, such as batch scoring (its manifest);
+    ``corpus`` and ``lexicon`` must already be a Corpus and a Lexicon.
+    """
+    if shape not in SHAPES:
+        raise ParameterError(f"shape must be one of {SHAPES}, not {shape!r}")
     group_frame = corpus.group_frame(by) if by is not None else None  # validates `by` before matching
-    matrix, labels = count_matrix(corpus, lexicon, engine=engine)
-    counts = pd.DataFrame(matrix.toarray(), columns=labels)
-    tokens = pd.Series(_tokens(corpus), name="tokens")
+    labels, tokens_np, counts_np = _doc_counts(corpus, lexicon, engine)
     if group_frame is None:
         keys = corpus.docs[["doc_id", "source"]].reset_index(drop=True)
     else:
         keys_cols = list(group_frame.columns)
-        frame = pd.concat([group_frame.reset_index(drop=True), tokens, counts], axis=1)
+        frame = pd.concat([group_frame.reset_index(drop=True), pd.Series(tokens_np, name="tokens"),
+                           pd.DataFrame(counts_np, columns=labels)], axis=1)
         grouped = frame.groupby(keys_cols, sort=True)
         summed = grouped[["tokens", *labels]].sum()
         summed.insert(0, "n_docs", grouped.size())
         summed = summed.reset_index()
         keys = summed[keys_cols + ["n_docs"]]
-        tokens, counts = summed["tokens"], summed[labels]
-    rates = counts.mul(1000.0).div(tokens.where(tokens > 0), axis=0)
-    shares = _family_shares(counts, lexicon)
-    params = {"by": by, "shape": shape, "engine": engine}
-    record = provenance(corpus, lexicon, params)
+        tokens_np = summed["tokens"].to_numpy(dtype=np.int64)
+        counts_np = summed[labels].to_numpy(dtype=np.int64)
+    rates_np = _rates_array(counts_np, tokens_np)
+    shares_np = _shares_array(counts_np, _family_index(labels, lexicon))
+    tokens = pd.Series(tokens_np, name="tokens")
     if shape == "long":
+        counts = pd.DataFrame(counts_np, columns=labels)
         key_cols = list(keys.columns)
         long = counts.assign(**{c: keys[c] for c in key_cols}, tokens=tokens).melt(
             id_vars=key_cols + ["tokens"], var_name="label", value_name="count")
-        long["rate"] = rates.melt()["value"].to_numpy()
-        long["share"] = shares.melt()["value"].to_numpy()
+        long["rate"] = rates_np.ravel(order="F")  # melt stacks column after column
+        long["share"] = shares_np.ravel(order="F")
         long.insert(len(key_cols) + 1, "family", long["label"].map(lexicon.label_family()))
-        return attach(long.reset_index(drop=True), record)
-    out = pd.concat(
-        [keys.reset_index(drop=True), tokens.rename("tokens").reset_index(drop=True),
-         counts.sum(axis=1).rename("hits"),
-         counts.add_prefix("count_"), rates.add_prefix("rate_"), shares.add_prefix("share_")],
+        return long.reset_index(drop=True)
+    return pd.concat(
+        [keys.reset_index(drop=True), tokens, pd.Series(counts_np.sum(axis=1), name="hits"),
+         pd.DataFrame(counts_np, columns=[f"count_{lab}" for lab in labels]),
+         pd.DataFrame(rates_np, columns=[f"rate_{lab}" for lab in labels]),
+         pd.DataFrame(shares_np, columns=[f"share_{lab}" for lab in labels])],
         axis=1,
     )
-    return attach(out, record)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,95 +382,3 @@ def kwic(
     out = pd.DataFrame(rows, columns=["doc_id", "source", "start", "end", "label", "left", "keyword", "right"])
     return attach(out, provenance(corpus, lex, {"pattern": pattern if isinstance(pattern, str) else lex.name,
                                                 "window": window}))
-
-
-# ---------------------------------------------------------------------------------------------
-class LexiconVectorizer(TransformerMixin, BaseEstimator):
-    """Turn texts into a documents × labels matrix of lexicon hit counts (or rates).
-
-    Parameters
-    ----------
-    lexicon : Lexicon or str, default="conflict_actors"
-        A Lexicon, a built-in name or a path.
-    normalize : {None, "rate"}, default=None
-        ``None``: raw counts; ``"rate"``: hits per 1,000 word tokens of the document.
-    engine : str, default="auto"
-        Matching engine.
-
-    Attributes
-    ----------
-    lexicon_ : Lexicon
-        The resolved lexicon.
-    feature_names_out_ : ndarray of str
-        ``"<family>__<label>"`` for each column.
-
-    Examples
-    --------
-    >>> from framelens import LexiconVectorizer
-    >>> vec = LexiconVectorizer("conflict_actors").fit(["The rebels and the army."])
-    >>> X = vec.transform(["Insurgents attacked; the army responded."])
-    >>> int(X.sum())
-    2
-    """
-
-    def __init__(self, lexicon: Lexicon | str = "conflict_actors", normalize: str | None = None, engine: str = "auto"):
-        self.lexicon = lexicon
-        self.normalize = normalize
-        self.engine = engine
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.requires_fit = True
-        return tags
-
-    @staticmethod
-    def _texts(X: Any) -> list[str]:
-        if isinstance(X, Corpus):
-            return X.texts
-        if isinstance(X, pd.DataFrame):
-            if "text" not in X.columns:
-                raise ParameterError(f"a DataFrame input needs a 'text' column; columns: {', '.join(map(str, X.columns))}")
-            X = X["text"]
-        if isinstance(X, str):
-            raise ParameterError("expected an iterable of texts, got a single string; wrap it in a list")
-        arr = np.asarray(list(X) if not isinstance(X, np.ndarray) else X, dtype=object)
-        if arr.ndim != 1:
-            raise ParameterError(f"expected a 1-D iterable of texts, got an array of shape {arr.shape}")
-        bad = [i for i, t in enumerate(arr) if not isinstance(t, str)]
-        if bad:
-            raise ParameterError(f"texts must be strings; item {bad[0]} is {type(arr[bad[0]]).__name__}")
-        return arr.tolist()
-
-    def fit(self, X: Iterable[str] | Corpus, y: Any = None) -> "LexiconVectorizer":
-        """Validate the parameters and compile the lexicon; the texts are only checked."""
-        if self.normalize not in (None, "rate"):
-            raise ParameterError(f"normalize must be None or 'rate', not {self.normalize!r}")
-        self._texts(X)
-        self.lexicon_ = as_lexicon(self.lexicon)
-        self.matcher_ = compile_lexicon(self.lexicon_, engine=self.engine)
-        self.feature_names_out_ = np.asarray(
-            [f"{fam}__{lab}" for fam, lab in zip(self.matcher_.family_ids, self.matcher_.label_ids)], dtype=object)
-        return self
-
-    def transform(self, X: Iterable[str] | Corpus) -> sp.csr_matrix:
-        """Documents × labels sparse matrix (float64)."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "matcher_")
-        texts = self._texts(X)
-        hits = self.matcher_.find_many(texts)
-        matrix = sp.csr_matrix((np.ones(len(hits.doc)), (hits.doc, hits.label)),
-                               shape=(len(texts), len(self.feature_names_out_)), dtype=np.float64)
-        matrix.sum_duplicates()
-        if self.normalize == "rate":
-            tokens = np.fromiter((count_tokens(t) for t in texts), dtype=np.float64, count=len(texts))
-            matrix = sp.csr_matrix(sp.diags(np.divide(1000.0, tokens, out=np.zeros_like(tokens), where=tokens > 0)) @ matrix)
-        return matrix
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "feature_names_out_")
-        return self.feature_names_out_.copy()

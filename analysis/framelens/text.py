@@ -25,14 +25,17 @@ import json
 import re
 from collections import defaultdict
 from importlib import resources
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
-from nltk.tokenize import NLTKWordTokenizer
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 from .errors import InputError
 
-__all__ = ["count_tokens", "sentence_spans", "split_sentences", "word_spans", "word_tokenize"]
+if TYPE_CHECKING:  # NLTK is imported on first use: counting tokens (batch scoring) never needs it
+    from nltk.tokenize import NLTKWordTokenizer
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+__all__ = ["count_tokens", "count_tokens_many", "sentence_spans", "split_sentences", "word_spans", "word_tokenize"]
 
 _WORD_RUN = re.compile(r"\w+")
 _WORDPUNCT = re.compile(r"\w+|[^\w\s]+")
@@ -56,6 +59,8 @@ _WRAP_MAX = 100  # hard-wrapped text is rarely wider than this
 @functools.cache
 def _punkt() -> PunktSentenceTokenizer:
     """The sentence tokenizer, built once from ``data/punkt_en.json``."""
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     raw = json.loads(resources.files("framelens").joinpath("data", "punkt_en.json").read_text("utf-8"))
     params = PunktParameters()
     params.abbrev_types = set(raw["abbrev_types"])
@@ -67,6 +72,8 @@ def _punkt() -> PunktSentenceTokenizer:
 
 @functools.cache
 def _treebank() -> NLTKWordTokenizer:
+    from nltk.tokenize import NLTKWordTokenizer
+
     return NLTKWordTokenizer()
 
 
@@ -77,6 +84,17 @@ def _bmp_is_word() -> np.ndarray:
     cps[0xD800:0xE000] = 0  # surrogates: not word characters, and not decodable
     is_word = np.zeros(0x10000, dtype=bool)
     for m in _WORD_RUN.finditer(cps.tobytes().decode("utf-16-le")):
+        is_word[m.start():m.end()] = True
+    return is_word
+
+
+@functools.cache
+def _all_is_word() -> np.ndarray:
+    """``bool`` per code point (all of Unicode): is it a word character? Built on first need."""
+    cps = np.arange(0x110000, dtype=np.uint32)
+    cps[0xD800:0xE000] = 0
+    is_word = np.zeros(0x110000, dtype=bool)
+    for m in _WORD_RUN.finditer(cps.tobytes().decode("utf-32-le")):
         is_word[m.start():m.end()] = True
     return is_word
 
@@ -231,3 +249,75 @@ def count_tokens(text: str) -> int:
             return len(_WORD_RUN.findall(text))
         is_word = _bmp_is_word()[np.frombuffer(units, dtype=np.uint16)]
     return int(is_word[0]) + int(np.count_nonzero(is_word[1:] & ~is_word[:-1]))
+
+
+_COUNT_CHUNK = 1 << 22  # characters per joined buffer in count_tokens_many (bounded memory)
+
+
+def count_tokens_many(texts: Iterable[str]) -> np.ndarray:
+    """:func:`count_tokens` of each text, as an ``int64`` array, in one vectorised pass per ~4 M
+    characters (much faster than a call per text on short documents).
+
+    The texts are joined by U+0000 (not a word character) and every character is classified at
+    once with numpy; a word token starts where a word character follows a non-word one. The counts
+    are identical to :func:`count_tokens` (checked in the tests, astral characters included).
+
+    Examples
+    --------
+    >>> count_tokens_many(["Rebels don't negotiate.", "", "U.S.-backed forces"]).tolist()
+    [4, 0, 4]
+    """
+    if isinstance(texts, str):
+        raise InputError("count_tokens_many needs a sequence of texts, not one str (use count_tokens)", field="text")
+    counts: list[np.ndarray] = []
+    chunk: list[str] = []
+    size = 0
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise InputError(f"text must be str, got {type(text).__name__}", row=i, field="text")
+        chunk.append(text)
+        size += len(text)
+        if size >= _COUNT_CHUNK:
+            counts.append(_count_chunk(chunk))
+            chunk, size = [], 0
+    if chunk or not counts:
+        counts.append(_count_chunk(chunk))
+    return counts[0] if len(counts) == 1 else np.concatenate(counts)
+
+
+# bytes.translate table for the codes _count_chunk builds: ASCII word characters and 0x81 are words.
+_WORD_BYTE = bytes(1 if (b < 0x80 and (chr(b).isalnum() or b == 0x5F)) or b == 0x81 else 0 for b in range(256))
+
+
+def _count_chunk(chunk: list[str]) -> np.ndarray:
+    if not chunk:
+        return np.zeros(0, dtype=np.int64)
+    # One byte per character: ASCII as is, any other character 0x81 if a word character, else 0x80.
+    # U+0000 before, between and after the documents keeps word runs apart.
+    joined = "\x00".join(["", *chunk, ""])
+    if joined.isascii():
+        raw = joined.encode("ascii")
+    else:
+        units = joined.encode("utf-16-le", "surrogatepass")
+        if len(units) == 2 * len(joined):
+            cps = np.frombuffer(units, dtype=np.uint16)
+            table = _bmp_is_word()
+        else:  # astral characters: one UTF-32 unit per character keeps offsets
+            cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            table = _all_is_word()
+        codes = cps.astype(np.uint8)
+        non_ascii = np.flatnonzero(cps >= 0x80)
+        codes[non_ascii] = 0x80 + table[cps[non_ascii]]
+        raw = codes.tobytes()
+    del joined
+    is_word = np.frombuffer(raw.translate(_WORD_BYTE), dtype=bool)
+    lens = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+    doc_starts = np.empty(len(chunk), dtype=np.int64)  # document d is raw[doc_starts[d]:doc_starts[d] + lens[d]]
+    doc_starts[0] = 1
+    np.cumsum(lens[:-1] + 1, out=doc_starts[1:])
+    doc_starts[1:] += 1
+    # starts[i]: a word run starts at i + 1; each document's stretch of starts (with the U+0000 after
+    # it, never empty) is summed by reduceat.
+    starts = is_word[1:] > is_word[:-1]
+    wide = int(lens.max()) >= 2**31 - 1  # int32 sums are several times faster in reduceat
+    return np.add.reduceat(starts.view(np.uint8), doc_starts - 1, dtype=np.int64 if wide else np.int32).astype(np.int64)

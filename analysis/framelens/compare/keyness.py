@@ -36,15 +36,16 @@ from both gets 0, and with equally large sides this is the classic "add 0.5 to b
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from ..errors import ParameterError
 from ._tables import (
     DATE_BINS,
+    release_memory,
     MIN_DOCS,
     Groups,
     ResultTable,
@@ -271,7 +272,8 @@ def keyness_from_counts(
     DataFrame
         ``group, [reference,] term, count, count_other, rate, rate_other, log_ratio`` then
         ``log_odds, z`` or ``chi2``/``g2, p, p_adj``; sorted by group (and reference) then the
-        statistic, descending; ties keep the order of ``terms``.
+        statistic, descending; ties keep the order of ``terms``. ``group``, ``reference`` and
+        ``term`` are categorical columns (categories in alphabetical order).
 
     Examples
     --------
@@ -280,115 +282,289 @@ def keyness_from_counts(
     >>> k.loc[k.group == "A", "term"].tolist()
     ['rebels', 'other']
     """
-    parts = _keyness_arrays(table, len(terms), len(groups), method=method, reference=reference, totals=totals,
-                            tokens=tokens, prior_scale=prior_scale, min_count=min_count, strata=strata,
-                            names=[str(g) for g in groups], group_frame=group_frame, by=by)
-    out, _ = _assemble(parts, terms, [str(g) for g in groups], method, reference)
-    out.attrs["alpha0"] = parts["alpha0"]
+    names = [str(g) for g in groups]
+    term_names = [str(t) for t in terms]
+    codes, categories = pd.factorize(np.asarray(term_names, dtype=object), sort=True)
+    res = _keyness_columns(table, len(term_names), names, method=method, reference=reference, totals=totals,
+                           tokens=tokens, prior_scale=prior_scale, min_count=min_count, strata=strata,
+                           group_frame=group_frame, by=by, term_code=codes.astype(np.int32))
+    out = _frame(res, pd.Index(categories, dtype="str"), names, reference is not None)
+    out.attrs["alpha0"] = res.alpha0
     return out
 
 
-def _keyness_arrays(table, n_terms, n_groups, *, method, reference, totals, tokens, prior_scale, min_count, strata,
-                    names, group_frame=None, by=None) -> dict[str, Any]:
-    """The statistics of every comparison as flat arrays (rows = comparison × kept term), indices not names."""
+@dataclass
+class _Columns:
+    """The rows of every comparison, written once in their final order (indices, not names)."""
+
+    alpha0: float
+    lengths: np.ndarray  # rows per comparison, in order
+    group: np.ndarray  # per comparison: the group's index
+    ref: np.ndarray  # per comparison: the reference group's index, −1 for the rest
+    term: np.ndarray  # per row: the term's code (int32)
+    values: dict[str, np.ndarray]  # count, count_other, then the float columns
+
+
+def _table_rows(table: Any, n_terms: int, n_groups: int) -> tuple[Any, Any]:
+    """``(row(g), column sums)`` of a G × T table, dense or scipy sparse, without densifying it whole."""
+    if hasattr(table, "tocsr"):  # scipy sparse: one dense row at a time
+        csr = table.tocsr()
+        if csr.shape != (n_groups, n_terms):
+            raise ParameterError(f"table is {csr.shape[0]} × {csr.shape[1]} but there are {n_groups} groups and {n_terms} terms")
+        dtype = np.int64 if np.issubdtype(csr.dtype, np.integer) else np.float64
+
+        def row(g: int) -> np.ndarray:
+            return csr.getrow(g).toarray().ravel().astype(dtype, copy=False)
+
+        return row, np.asarray(csr.sum(axis=0)).ravel().astype(dtype, copy=False)
+    dense = np.asarray(table)
+    if dense.ndim != 2 or dense.shape != (n_groups, n_terms):
+        shape = " × ".join(map(str, dense.shape))
+        raise ParameterError(f"table is {shape} but there are {n_groups} groups and {n_terms} terms")
+    if not np.issubdtype(dense.dtype, np.integer):
+        dense = dense.astype(np.float64, copy=False)
+    elif dense.dtype != np.int64 and dense.dtype != np.int32:
+        dense = dense.astype(np.int64)
+    return (lambda g: dense[g]), dense.sum(axis=0, dtype=np.int64 if dense.dtype.kind == "i" else np.float64)
+
+
+def _distinct(columns: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``(code of each row, the columns' values for each code)`` for the distinct tuples of ``columns``.
+
+    Integer columns are packed into one int64 key when their ranges allow and hash-encoded by
+    Arrow, whose table grows with the distinct keys (a few thousand here; pandas sizes its table
+    by the number of rows, a million, and touches tens of MB doing so). Other columns are
+    factorised one by one and their codes combined.
+    """
+    if all(c.dtype.kind in "iu" for c in columns) and len(columns[0]):
+        spans = [int(c.max()) + 1 for c in columns]  # key = ((c0 · s1) + c1) · s2 + c2 …
+        if min(int(c.min()) for c in columns) >= 0 and float(np.prod([float(x) for x in spans])) < 2.0**62:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            key = columns[0].astype(np.int64)
+            for col, span in zip(columns[1:], spans[1:]):
+                key *= span
+                key += col
+            encoded = pc.dictionary_encode(pa.array(key))
+            del key
+            inv = encoded.indices.to_numpy(zero_copy_only=False)
+            distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+            values = []
+            for span in spans[:0:-1]:  # unpack the last column first
+                values.append(distinct % span)
+                distinct = distinct // span
+            values.append(distinct)
+            return inv, values[::-1]
+    inv, _ = pd.factorize(columns[0], use_na_sentinel=False)
+    for col in columns[1:]:
+        ci, cu = pd.factorize(col, use_na_sentinel=False)
+        inv *= len(cu)
+        inv += ci
+        del ci
+        inv, _ = pd.factorize(inv)
+    if not len(inv):
+        return inv, [c[:0] for c in columns]
+    # codes are numbered in order of first appearance: code k first occurs where the running
+    # maximum first reaches k
+    top = np.maximum.accumulate(inv)
+    new = np.empty(len(inv), dtype=bool)
+    new[0] = True
+    np.greater(top[1:], top[:-1], out=new[1:])
+    del top
+    first = np.flatnonzero(new)
+    return inv, [c[first] for c in columns]
+
+
+def _descending_order(stat: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    """Rows in descending order of ``stat[inv]`` (NaN last), ties in row order: a stable sort.
+
+    ``stat`` has one value per distinct row (a few thousand), so the rows are sorted by their rank
+    among those values: a radix sort when the ranks fit 16 bits, else a sort of ``rank·R + row``.
+    """
+    neg = -stat
+    by_value = np.argsort(neg, kind="stable")  # NaN last
+    sorted_neg = neg[by_value]
+    new = np.ones(len(stat), dtype=bool)
+    if len(stat) > 1:
+        same = (sorted_neg[1:] == sorted_neg[:-1]) | (np.isnan(sorted_neg[1:]) & np.isnan(sorted_neg[:-1]))
+        new[1:] = ~same
+    rank = np.empty(len(stat), dtype=np.int64)
+    rank[by_value] = np.cumsum(new) - 1
+    if len(stat) <= 2**16:
+        return np.argsort(rank.astype(np.uint16)[inv], kind="stable")  # radix sort
+    R = len(inv)
+    key = rank[inv] * R + np.arange(R)
+    key.sort()
+    return key % R
+
+
+def _keyness_columns(table: Any, n_terms: int, names: list[str], *, method: str, reference: str | None, totals: Any,
+                     tokens: Any, prior_scale: float | None, min_count: int, strata: Any, group_frame: Any = None,
+                     by: Any = None, term_code: np.ndarray | None = None) -> _Columns:
+    """Every comparison's statistics, written straight into preallocated result columns.
+
+    The statistics of a term depend only on its counts ``(y_i, y_j)`` and corpus count ``y_w``; a
+    corpus has a few thousand distinct such triples against a million terms, so they are computed
+    per distinct triple and gathered into the rows, already sorted. ``term_code`` maps a term index
+    to the code written in ``term`` (default the index).
+    """
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    table = sp.csr_matrix(table, dtype=np.float64)
-    G, T = table.shape
-    if G != n_groups or T != n_terms:
-        raise ParameterError(f"table is {G} × {T} but there are {n_groups} groups and {n_terms} terms")
-    totals_arr = np.asarray(table.sum(axis=1)).ravel() if totals is None else np.asarray(totals, dtype=np.float64)
+    G, T = len(names), n_terms
+    row, corpus_counts = _table_rows(table, T, G)
+    totals_arr = (np.array([float(row(g).sum()) for g in range(G)]) if totals is None
+                  else np.asarray(totals, dtype=np.float64))
     tokens_arr = totals_arr if tokens is None else np.asarray(tokens, dtype=np.float64)
     strata_arr = np.zeros(G, dtype=np.int64) if strata is None else np.asarray(strata, dtype=np.int64)
     if prior_scale is not None and not prior_scale > 0:
         raise ParameterError(f"prior_scale must be a positive number (α0), not {prior_scale!r}")
-    corpus_counts = np.asarray(table.sum(axis=0)).ravel()
     N = float(totals_arr.sum())
     alpha0 = N if prior_scale is None else float(prior_scale)
-    alpha = alpha0 * corpus_counts / N if N > 0 else np.zeros(T)
-    dense_rows: dict[int, np.ndarray] = {}
+    stat_cols = ["log_odds", "z"] if method == "log_odds_dirichlet" else [method, "p", "p_adj"]
+    float_cols = ["rate", "rate_other", "log_ratio", *stat_cols]
 
-    def row(g: int) -> np.ndarray:
-        if g not in dense_rows:
-            dense_rows[g] = table.getrow(g).toarray().ravel()
-        return dense_rows[g]
-
+    comparisons = _comparisons(names, strata_arr, reference, group_frame, by)
     stratum_sum: dict[int, np.ndarray] = {}
-    stat_name = "z" if method == "log_odds_dirichlet" else method
-    pieces = []
-    for g, others, ref_label in _comparisons(names, strata_arr, reference, group_frame, by):
+
+    def sides(g: int, others: np.ndarray, ref_label: str | None) -> tuple[np.ndarray, np.ndarray]:
         y_i = row(g)
-        if ref_label is None:  # the rest of the stratum: its sum minus this group
-            s = int(strata_arr[g])
-            if s not in stratum_sum:
-                stratum_sum[s] = np.asarray(table[np.flatnonzero(strata_arr == s)].sum(axis=0)).ravel()
-            y_j = stratum_sum[s] - y_i
+        if ref_label is not None:
+            return y_i, row(int(others[0]))
+        s = int(strata_arr[g])  # the rest of the stratum: its sum minus this group
+        if s not in stratum_sum:
+            members = np.flatnonzero(strata_arr == s)
+            stratum_sum[s] = corpus_counts if len(members) == G else sum(row(int(k)) for k in members)
+        return y_i, stratum_sum[s] - y_i
+
+    # within one stratum, "the rest" is every other count: y_j = y_w − y_i, and the kept terms
+    # (y_i + y_j = y_w ≥ min_count) are the same in every comparison
+    rest_is_all = reference is None and len(set(strata_arr.tolist())) == 1
+    # sizes first, so that every column is allocated once
+    keeps: list[np.ndarray | None] = []
+    for g, others, ref_label in comparisons:
+        if rest_is_all and keeps:
+            keeps.append(keeps[0])
+            continue
+        if rest_is_all:
+            both = corpus_counts
         else:
-            y_j = row(int(others[0]))
+            y_i, y_j = sides(g, others, ref_label)
+            both = y_i + y_j
+        keeps.append(None if min_count <= 0 or both.min(initial=min_count) >= min_count
+                     else np.flatnonzero(both >= min_count))
+        del both
+    lengths = np.array([T if k is None else len(k) for k in keeps], dtype=np.int64)
+    R = int(lengths.sum())
+    # no count exceeds the term's corpus count: int32 unless a corpus has 2³¹ of one term
+    count_dtype = np.int32 if T == 0 or float(np.max(corpus_counts)) < 2**31 - 1 else np.int64
+    term = np.empty(R, dtype=np.int32)
+    values = {"count": np.empty(R, dtype=count_dtype), "count_other": np.empty(R, dtype=count_dtype)}
+    for name in float_cols:
+        values[name] = np.empty(R, dtype=np.float64)
+
+    start = 0
+    for (g, others, ref_label), keep, length in zip(comparisons, keeps, lengths):
+        if length == 0:
+            continue
+        stop = start + int(length)
+        y_w = corpus_counts
+        if rest_is_all:
+            y_i = row(g)
+            if keep is not None:
+                y_i, y_w = y_i[keep], y_w[keep]
+            inv, (yi, yw) = _distinct([y_i, y_w])
+            yi, yw = yi.astype(np.float64), yw.astype(np.float64)
+            yj = yw - yi
+        else:
+            y_i, y_j = sides(g, others, ref_label)
+            if keep is not None:
+                y_i, y_j, y_w = y_i[keep], y_j[keep], y_w[keep]
+            inv, (yi, yj, yw) = _distinct([y_i, y_j, y_w])
+            yi, yj, yw = yi.astype(np.float64), yj.astype(np.float64), yw.astype(np.float64)
+            del y_j
+        del y_i, y_w
         n_i, n_j = totals_arr[g], totals_arr[others].sum()
         t_i, t_j = tokens_arr[g], tokens_arr[others].sum()
-        keep = np.flatnonzero((y_i + y_j) >= min_count)
-        yi, yj = y_i[keep], y_j[keep]
-        cols: dict[str, Any] = {"t": keep, "count": yi, "count_other": yj}
+        u: dict[str, np.ndarray] = {"count": np.rint(yi).astype(count_dtype), "count_other": np.rint(yj).astype(count_dtype)}
         with np.errstate(divide="ignore", invalid="ignore"):
-            cols["rate"] = yi * 1000.0 / t_i if t_i > 0 else np.full(len(yi), np.nan)
-            cols["rate_other"] = yj * 1000.0 / t_j if t_j > 0 else np.full(len(yi), np.nan)
-            cols["log_ratio"] = log_ratio(yi, yj, t_i, t_j)
+            u["rate"] = yi * 1000.0 / t_i if t_i > 0 else np.full(len(yi), np.nan)
+            u["rate_other"] = yj * 1000.0 / t_j if t_j > 0 else np.full(len(yi), np.nan)
+            u["log_ratio"] = log_ratio(yi, yj, t_i, t_j)
         if method == "log_odds_dirichlet":
-            cols["log_odds"], cols["z"] = log_odds_dirichlet(yi, yj, n_i, n_j, alpha[keep], alpha0)
+            alpha = alpha0 * yw / N if N > 0 else np.zeros(len(yw))
+            u["log_odds"], u["z"] = log_odds_dirichlet(yi, yj, n_i, n_j, alpha, alpha0)
+            stat = u["z"]
         else:
-            cols[method], cols["p"] = contingency_2x2(yi, yj, n_i, n_j, method)
-            cols["p_adj"] = bh_adjust(cols["p"])
+            stat, u["p"] = contingency_2x2(yi, yj, n_i, n_j, method)
+            u[method] = stat
         # descending statistic; the stable sort keeps ties in column order (lexicon order for
         # labels, shortest then alphabetical for n-grams)
-        cols["order"] = np.argsort(-cols[stat_name], kind="stable")
-        pieces.append((g, -1 if ref_label is None else int(others[0]), cols))
-    stat_cols = ["log_odds", "z"] if method == "log_odds_dirichlet" else [method, "p", "p_adj"]
-    names_num = ["count", "count_other", "rate", "rate_other", "log_ratio", *stat_cols]
-    out: dict[str, Any] = {"alpha0": alpha0, "stat": stat_name, "columns": names_num}
-    if pieces:
-        out["g"] = np.concatenate([np.full(len(c["t"]), g) for g, _, c in pieces])
-        out["ref"] = np.concatenate([np.full(len(c["t"]), r) for _, r, c in pieces])
-        out["comparison"] = np.concatenate([np.full(len(c["t"]), k) for k, (_, _, c) in enumerate(pieces)])
-        for name in ["t", *names_num]:
-            out[name] = np.concatenate([c[name] for _, _, c in pieces])
-        starts = np.cumsum([0] + [len(c["t"]) for _, _, c in pieces[:-1]])
-        out["order"] = np.concatenate([c["order"] + s for s, (_, _, c) in zip(starts, pieces)])
-    else:
-        for name in ["g", "ref", "comparison", "t"]:
-            out[name] = np.zeros(0, dtype=np.int64)
-        for name in names_num:
-            out[name] = np.zeros(0)
-        out["order"] = np.zeros(0, dtype=np.int64)
-    return out
+        order = _descending_order(stat, inv)
+        if method != "log_odds_dirichlet":  # BH ranks every term's p: over the rows, not the distinct values
+            u["p_adj"] = bh_adjust(u["p"][inv])[order]
+        rows = np.take(inv, order)
+        del inv
+        picked = order if keep is None else keep[order]
+        del order
+        if term_code is None:
+            term[start:stop] = picked
+        else:
+            np.take(term_code, picked, out=term[start:stop], mode="clip")
+        del picked
+        for name, column in values.items():
+            if name == "p_adj":
+                column[start:stop] = u["p_adj"]
+            else:
+                # mode="clip": the indices are valid, and the default mode buffers the output
+                np.take(u[name], rows, out=column[start:stop], mode="clip")
+        del rows, u
+        start = stop
+    release_memory()  # what counting and the comparisons freed, now that the result is written
+    kept = lengths > 0
+    return _Columns(
+        alpha0, lengths[kept],
+        np.array([g for (g, _, _), k in zip(comparisons, kept) if k], dtype=np.int64),
+        np.array([-1 if r is None else int(o[0]) for (_, o, r), k in zip(comparisons, kept) if k], dtype=np.int64),
+        term, values,
+    )
 
 
-def _str_column(values: Any, idx: np.ndarray) -> pd.Series:
-    """``values[idx]`` as a pandas string column, taken in Arrow (no Python string per row)."""
-    import pyarrow as pa
+def _category_dtype(categories: pd.Index) -> pd.CategoricalDtype:
+    """A CategoricalDtype over categories known to be distinct and non-null.
 
-    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array([str(v) for v in values], type=pa.large_string())
-    return pd.Series(pd.array(arr.take(pa.array(np.asarray(idx, dtype=np.int64))), dtype="str"))
+    The public constructor checks that by hashing every category as a Python object: for a
+    million n-grams that is 0.1 s and 70 MB, so the check pandas itself skips internally is
+    skipped here too (with the public path as a fallback).
+    """
+    try:
+        return pd.CategoricalDtype._from_fastpath(categories, False)
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without this fast path
+        return pd.CategoricalDtype(categories, ordered=False)
 
 
-def _assemble(parts: dict[str, Any], terms: Any, names: list[str], method: str,
-              reference: str | None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """Rows sorted by comparison then statistic (descending, ties in column order), named columns."""
-    order = parts["order"]
-    out = pd.DataFrame({"group": _str_column(names, parts["g"][order])})
-    if reference is not None:
-        out["reference"] = _str_column(names, parts["ref"][order])
-    out["term"] = _str_column(terms if not isinstance(terms, np.ndarray) else list(terms), parts["t"][order])
-    for name in ("count", "count_other"):
-        out[name] = parts[name][order].round().astype(np.int64)
-    floats = [c for c in parts["columns"] if c not in ("count", "count_other")]
-    # one column-major float block: pandas keeps it as is instead of copying columns together
-    block = np.empty((len(order), len(floats)), order="F")
-    for j, name in enumerate(floats):
-        np.take(parts[name], order, out=block[:, j])
-    out = pd.concat([out, pd.DataFrame(block, columns=floats, copy=False)], axis=1)
-    rows = {k: parts[k][order] for k in ("g", "ref", "t", "comparison")}
-    return out, rows
+def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, dtype=_category_dtype(categories), validate=False)
+
+
+def _per_comparison(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """A per-comparison code repeated over the comparison's rows, in the smallest integer type."""
+    values = np.asarray(values)
+    small = np.int8 if values.size == 0 or values.max(initial=0) < 127 else np.int32
+    return np.repeat(values.astype(small), lengths)
+
+
+def _frame(res: _Columns, term_categories: pd.Index, names: list[str], with_reference: bool) -> pd.DataFrame:
+    """The result DataFrame over the columns of ``res`` (no copy): names as categorical codes."""
+    group_codes, group_categories = pd.factorize(np.asarray(names, dtype=object), sort=True)
+    group_index = pd.Index(group_categories, dtype="str")
+    data: dict[str, Any] = {"group": _categorical(_per_comparison(group_codes[res.group], res.lengths), group_index)}
+    if with_reference:
+        ref_codes = np.where(res.ref >= 0, group_codes[np.maximum(res.ref, 0)], -1)
+        data["reference"] = _categorical(_per_comparison(ref_codes, res.lengths), group_index)
+    data["term"] = _categorical(res.term, term_categories)
+    data.update(res.values)
+    return pd.DataFrame(data, copy=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,7 +624,10 @@ def keyness(
         multi-key ``by`` the key columns follow ``group``. Sorted by group then the statistic
         (z, or the signed χ²/G²), descending: over-used terms first, under-used last. ``note`` flags
         groups (or other sides) with fewer than 5 documents — or, with a lexicon, fewer than 10 hits
-        in the label's family; they are kept. ``attrs["framelens"]`` holds the provenance.
+        in the label's family; they are kept. The name columns (``group``, ``reference``, ``term``,
+        ``family``, the ``by`` keys, ``note``) are categorical, their categories in alphabetical
+        order: a million-term table stores each n-gram's text once. ``attrs["framelens"]`` holds
+        the provenance.
 
     Examples
     --------
@@ -480,27 +659,54 @@ def keyness(
         _comparisons(groups.names, groups.strata, reference, groups.frame, groups.by)  # raises if absent
     if len(groups) < 2:
         raise ParameterError(f"keyness needs at least two groups; by={groups.by} gives only {groups.names}")
+    getattr(corpus, "fingerprint", None)  # hashed (and cached) now, while little memory is in use
 
     if lex is not None:
         matrix, label_ids = label_counts(corpus, lex, engine)
         table = group_sums(matrix, groups.codes, len(groups))
         tokens = group_sums(document_tokens(corpus).reshape(-1, 1), groups.codes, len(groups)).toarray().ravel()
-        terms, totals, mc = label_ids, tokens, 0 if min_count is None else min_count
+        totals, mc = tokens, 0 if min_count is None else min_count
+        codes, categories = pd.factorize(np.asarray(label_ids, dtype=object), sort=True)
+        term_code, term_categories = codes.astype(np.int32), pd.Index(categories, dtype="str")
+        n_terms = len(label_ids)
     else:
         mc = 5 if min_count is None else min_count
-        ng = ngram_table(corpus.texts, groups.codes, len(groups), lo_hi, min_count=max(mc, 1))
-        table, terms, totals, tokens = ng.table, ng.term_array, ng.totals, ng.tokens
-    parts = _keyness_arrays(table, len(terms), len(groups), method=method, reference=reference, totals=totals,
-                            tokens=tokens, prior_scale=prior_scale, min_count=mc, strata=groups.strata,
-                            names=groups.names, group_frame=groups.frame, by=groups.by)
-    alpha0 = parts["alpha0"]
-    out, rows = _assemble(parts, terms, groups.names, method, reference)
-    out = _decorate(out, rows, groups, lex, table)
+        ng = ngram_table(_texts(corpus), groups.codes, len(groups), lo_hi, min_count=max(mc, 1), dense=True)
+        table, totals, tokens, n_terms = ng.table, ng.totals, ng.tokens, len(ng)
+        term_code, term_categories = _alphabetical(ng)
+        del ng
+        release_memory(heap=False)  # Arrow's share of what counting and naming left behind
+    res = _keyness_columns(table, n_terms, groups.names, method=method, reference=reference, totals=totals,
+                           tokens=tokens, prior_scale=prior_scale, min_count=mc, strata=groups.strata,
+                           group_frame=groups.frame, by=groups.by, term_code=term_code)
+    out = _frame(res, term_categories, groups.names, reference is not None)
+    out = _decorate(out, res, groups, lex, table, term_code)
     params = {"by": groups.by, "lexicon": None if lex is None else lex.name, "ngram_range": list(lo_hi),
               "method": method, "reference": reference, "prior_scale": prior_scale,
-              "alpha0": alpha0 if method == "log_odds_dirichlet" else None, "min_count": mc,
+              "alpha0": res.alpha0 if method == "log_odds_dirichlet" else None, "min_count": mc,
               "continuity": CONTINUITY, "engine": engine if lex is not None else None}
     return result_table(out, provenance_record(corpus, lex, params, kind="keyness"))
+
+
+def _texts(corpus: Any) -> Any:
+    """The corpus' texts as stored (an Arrow-backed Series: no list of Python strings is made)."""
+    docs = getattr(corpus, "docs", None)
+    if isinstance(docs, pd.DataFrame) and "text" in docs.columns:
+        return docs["text"]
+    return corpus.texts
+
+
+def _alphabetical(ng: Any) -> tuple[np.ndarray, pd.Index]:
+    """``(code of each term, the terms in alphabetical order)`` for a categorical term column.
+
+    The names are made once, straight in alphabetical order (the table's own order is never named).
+    """
+    import pyarrow as pa
+
+    order, names = ng.alphabetical_terms()
+    code = np.empty(len(order), dtype=np.int32)
+    code[order] = np.arange(len(order), dtype=np.int32)
+    return code, pd.Index(pd.array(names.cast(pa.large_string()), dtype="str"))
 
 
 def _check_ngram_range(ngram_range: Any) -> tuple[int, int]:
@@ -514,31 +720,29 @@ def _check_ngram_range(ngram_range: Any) -> tuple[int, int]:
     return lo, hi
 
 
-def _decorate(out: pd.DataFrame, rows: dict[str, np.ndarray], groups: Groups, lex: Any, table: Any) -> pd.DataFrame:
+def _decorate(out: pd.DataFrame, res: _Columns, groups: Groups, lex: Any, table: Any, term_code: np.ndarray) -> pd.DataFrame:
     """Add the label's ``family``, the ``by`` key columns and the small-group ``note`` (by index, not per row)."""
-    g, ref = rows["g"], rows["ref"]
-    fam_of_term = np.zeros(table.shape[1], dtype=np.int64)
-    fam_hits = np.zeros((len(groups), 1))
     fam_ids: list[str | None] = [None]
+    fam_hits = np.zeros((len(groups), 1))
+    fam_of_row = None
     if lex is not None:
         fam_ids = lex.family_ids()
         label_family = lex.label_family()
         fam_of_term = np.array([fam_ids.index(label_family[lab]) for lab in lex.label_ids()], dtype=np.int64)
         dense = table.toarray()
         fam_hits = np.stack([dense[:, fam_of_term == f].sum(axis=1) for f in range(len(fam_ids))], axis=1)
-        out.insert(out.columns.get_loc("term") + 1, "family", _str_column(fam_ids, fam_of_term[rows["t"]]))
+        term_of_code = np.empty(len(term_code), dtype=np.int64)
+        term_of_code[term_code] = np.arange(len(term_code))
+        fam_of_row = fam_of_term[term_of_code[res.term]]
+        fam_codes, fam_categories = pd.factorize(np.asarray(fam_ids, dtype=object), sort=True)
+        out.insert(out.columns.get_loc("term") + 1, "family",
+                   _categorical(fam_codes[fam_of_row].astype(np.int32), pd.Index(fam_categories, dtype="str")))
     # the note depends on (comparison, family) only: work it out once per combination
     F = len(fam_ids)
-    first = np.full(int(rows["comparison"].max()) + 1 if len(out) else 0, -1, dtype=np.int64)
-    first[rows["comparison"][::-1]] = np.arange(len(out))[::-1]  # a row of each comparison
     rest_docs = np.array([groups.n_docs[groups.strata == groups.strata[k]].sum() - groups.n_docs[k]
                           for k in range(len(groups))])
     notes = []
-    for row in first:
-        if row < 0:  # a comparison left without rows (min_count)
-            notes += [""] * F
-            continue
-        gr, rf = int(g[row]), int(ref[row])
+    for gr, rf in zip(res.group.tolist(), res.ref.tolist()):
         for f, family in enumerate(fam_ids):
             hits = (lambda k: float(fam_hits[k, f])) if lex is not None else (lambda k: None)
             parts = [small_group_note(int(groups.n_docs[gr]), hits(gr), family=family)]
@@ -548,9 +752,17 @@ def _decorate(out: pd.DataFrame, rows: dict[str, np.ndarray], groups: Groups, le
             elif rest_docs[gr] < MIN_DOCS:
                 parts.append(f"the rest has only {rest_docs[gr]} documents (< {MIN_DOCS})")
             notes.append("; ".join(p for p in parts if p))
-    key = rows["comparison"] * F + fam_of_term[rows["t"]] if F > 1 else rows["comparison"]
-    out["note"] = _str_column(notes, key) if len(out) else pd.Series([], dtype="str")
+    note_codes, note_categories = (pd.factorize(np.asarray(notes, dtype=object), sort=True) if notes
+                                   else (np.zeros(0, dtype=np.int64), np.asarray([""], dtype=object)))
+    if fam_of_row is None:
+        row_notes = _per_comparison(note_codes, res.lengths)
+    else:
+        comparison = np.repeat(np.arange(len(res.lengths)), res.lengths)
+        row_notes = note_codes[comparison * F + fam_of_row].astype(np.int32)
+    out["note"] = _categorical(row_notes, pd.Index(note_categories, dtype="str"))
     if len(groups.by) > 1:  # the key columns, after `group`
         for i, k in enumerate(groups.by):
-            out.insert(1 + i, k, _str_column(groups.frame[k].astype(str).tolist(), g))
+            codes, categories = pd.factorize(np.asarray(groups.frame[k].astype(str).tolist(), dtype=object), sort=True)
+            out.insert(1 + i, k, _categorical(_per_comparison(codes[res.group], res.lengths),
+                                              pd.Index(categories, dtype="str")))
     return out
