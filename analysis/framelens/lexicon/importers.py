@@ -554,7 +554,7 @@ _EXTENSIONS = {".dic": "liwc", ".txt": "wordlist", ".tsv": "wordlist", ".lst": "
 def _sniff_yaml(path: Path) -> str:
     """framelens YAML has ``name`` and ``families`` at the top; anything else is a quanteda dictionary."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError):
         return "framelens"  # let the framelens reader report the error with its line
     if isinstance(data, dict) and "families" in data:
