@@ -14,9 +14,15 @@ Measurements
               ``CountVectorizer(vocabulary=..., ngram_range=(1, n))`` (globs reduced to their stem,
               hyphens to spaces: the baselines do less than framelens, which also handles separators,
               exclusions and overlaps).
-``cli``       end to end: ``framelens score INPUT --lexicon L --jobs J --out DIR`` (falls back to
-              ``python -m framelens.cli.batch`` where ``framelens score`` has no batch mode yet), for
-              each input size, lexicon and job count.
+``cli``       end to end: ``framelens score INPUT --lexicon L --jobs J --out OUT.parquet`` (one
+              Parquet file, as in the issue; ``--out-dir`` writes a dataset directory instead; falls
+              back to ``python -m framelens.cli.batch`` where ``framelens score`` has no batch mode
+              yet), for each input size, lexicon and job count, after measuring how long the
+              lexicon takes to compile cold and from the on-disk cache (the runs start warm).
+
+With ``--jobs`` including 2, the run starts by measuring the machine's parallel ceiling: how much
+faster two CPU-bound processes finish than one (see :func:`parallel_ceiling`). ``--repeat N`` keeps,
+for each measurement, the run of median CPU time.
 
 MB = 10^6 bytes: of UTF-8 text for ``match``/``baseline``, of the input file for ``cli``.
 
@@ -25,6 +31,7 @@ Usage::
     python benchmarks/bench_batch.py                       # 100MB, jobs 1 and 2, both lexicons
     python benchmarks/bench_batch.py --sizes 100MB,1GB --data /tmp/framelens-bench
     python benchmarks/bench_batch.py --only cli --sizes 20MB --jobs 1
+    python benchmarks/bench_batch.py --from abp --only match --only cli --sizes 100MB --repeat 3
 """
 from __future__ import annotations
 

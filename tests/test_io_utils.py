@@ -42,3 +42,13 @@ def test_failure_leaves_no_partial_file(tmp_path):
     with pytest.raises(Exception):
         write_table(bad, tmp_path / "t.parquet")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_output_gets_ordinary_permissions(table, tmp_path):
+    import os
+    import stat
+
+    path = write_table(table, tmp_path / "t.csv")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
