@@ -404,7 +404,8 @@ def test_name_columns_are_categorical_and_behave_as_strings(wire_corpus, tmp_pat
     assert by_term["term"].astype(str).tolist() == sorted(k["term"].astype(str).tolist())
     k.to_csv(tmp_path / "k.csv", index=False)
     back = pd.read_csv(tmp_path / "k.csv", keep_default_na=False)
-    assert back["term"].tolist() == k["term"].astype(str).tolist() and back["group"].tolist() == k["group"].astype(str).tolist()
+    assert back["term"].tolist() == k["term"].astype(str).tolist()
+    assert back["group"].tolist() == k["group"].astype(str).tolist()
     k.to_parquet(tmp_path / "k.parquet")
     assert pd.read_parquet(tmp_path / "k.parquet")["term"].astype(str).tolist() == k["term"].astype(str).tolist()
 

@@ -360,7 +360,8 @@ def _encode_pieces(pieces: list[Any]) -> tuple[np.ndarray, Any, np.ndarray, np.n
     del lengths
     data = np.concatenate(letters) if letters else np.zeros(0, np.uint8)
     del letters
-    words = (pa.LargeStringArray if large else pa.StringArray).from_buffers(n_words, pa.py_buffer(offsets), pa.py_buffer(data))
+    words = (pa.LargeStringArray if large else pa.StringArray).from_buffers(
+        n_words, pa.py_buffer(offsets), pa.py_buffer(data))
     encoded = pc.dictionary_encode(words)
     del words, data
     # the codes go where the offsets were: no new 4-byte-per-word array

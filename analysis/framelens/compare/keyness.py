@@ -486,7 +486,8 @@ def _keyness_columns(table: Any, n_terms: int, names: list[str], *, method: str,
         del y_i, y_w
         n_i, n_j = totals_arr[g], totals_arr[others].sum()
         t_i, t_j = tokens_arr[g], tokens_arr[others].sum()
-        u: dict[str, np.ndarray] = {"count": np.rint(yi).astype(count_dtype), "count_other": np.rint(yj).astype(count_dtype)}
+        u: dict[str, np.ndarray] = {"count": np.rint(yi).astype(count_dtype),
+                                    "count_other": np.rint(yj).astype(count_dtype)}
         with np.errstate(divide="ignore", invalid="ignore"):
             u["rate"] = yi * 1000.0 / t_i if t_i > 0 else np.full(len(yi), np.nan)
             u["rate_other"] = yj * 1000.0 / t_j if t_j > 0 else np.full(len(yi), np.nan)
