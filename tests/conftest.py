@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from framelens.lexicon import Family, Label, Lexicon, Pattern
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FRAMELENS_SHARED", ROOT.parent / "shared"))
 SEED = SHARED / "seed" / "000_bf36275df13a3117.txt"
@@ -17,6 +19,31 @@ def need_shared(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"third-party data not present: {path} (../shared is not beside this checkout)")
     return path
+
+
+def mini_lexicon() -> Lexicon:
+    """A small conflict-actors lexicon (two families, seven labels) for scoring tests.
+
+    A plain function rather than a fixture: tests call it inside helpers and write it to YAML for
+    the CLI; import it with ``from conftest import mini_lexicon``.
+    """
+    p = lambda *xs: tuple(Pattern(x) for x in xs)  # noqa: E731
+    return Lexicon(
+        name="mini", version="1",
+        families=(
+            Family("armed_opposition", (
+                Label("rebels", p("rebel", "rebels", "rebel fighters")),
+                Label("insurgents", p("insurgen*")),
+                Label("terrorists", p("terrorist", "terrorists")),
+            )),
+            Family("government_side", (
+                Label("army", p("army")),
+                Label("regime_forces", p("regime forces")),
+                Label("pro_government_forces", p("pro-government forces", "pro-government")),
+                Label("government_forces", p("government forces")),
+            )),
+        ),
+    )
 
 
 @pytest.fixture

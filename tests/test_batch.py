@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -21,29 +22,11 @@ from framelens.batch import local as batch_local
 from framelens.batch.manifest import Manifest
 from framelens.cli import batch as cli_batch
 from framelens.errors import InputError, ParameterError
-from framelens.lexicon import Family, Label, Lexicon, Pattern, write_lexicon
+from framelens.lexicon import write_lexicon
+
+from conftest import mini_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def lex() -> Lexicon:
-    p = lambda *xs: tuple(Pattern(x) for x in xs)  # noqa: E731
-    return Lexicon(
-        name="mini", version="1",
-        families=(
-            Family("armed_opposition", (
-                Label("rebels", p("rebel", "rebels", "rebel fighters")),
-                Label("insurgents", p("insurgen*")),
-                Label("terrorists", p("terrorist", "terrorists")),
-            )),
-            Family("government_side", (
-                Label("army", p("army")),
-                Label("regime_forces", p("regime forces")),
-                Label("pro_government_forces", p("pro-government forces")),
-                Label("government_forces", p("government forces")),
-            )),
-        ),
-    )
 
 
 SENTENCES = [
@@ -100,7 +83,7 @@ COLUMNS = dict(text="body", source="outlet", id="id", date="published", title="h
 
 def reference(df: pd.DataFrame, lexicon=None, by=None) -> pd.DataFrame:
     corpus = framelens.read_corpus(df, **COLUMNS)
-    return framelens.score(corpus, lexicon or lex(), by=by)
+    return pd.DataFrame(framelens.score(corpus, lexicon or mini_lexicon(), by=by))  # the batch output is a plain table
 
 
 def read_output(out: Path) -> pd.DataFrame:
@@ -117,7 +100,7 @@ def score_columns(table: pd.DataFrame) -> pd.DataFrame:
 def test_batch_rows_equal_in_memory_score_for_every_format(tmp_path, name):
     df = make_docs()
     path = write_input(df, tmp_path / name)
-    result = score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=7, keep=["topic"], progress=False,
+    result = score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=7, keep=["topic"], progress=False,
                          match_engine="python", **COLUMNS)
     assert (result.read, result.written, result.rejected) == (48, 48, 0)
     out = read_output(tmp_path / "out")
@@ -137,7 +120,7 @@ def test_counts_by_hand_on_one_document(tmp_path):
             "the army said rebels fled.")
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps({"text": text, "source": "Wire"}) + "\n", encoding="utf-8")
-    score_files(path, lex(), tmp_path / "out", jobs=1, progress=False)
+    score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, progress=False)
     row = pd.read_parquet(tmp_path / "out").iloc[0]
     # 16 word tokens (runs of word characters: "Pro-government" is 2); opposition: insurgents 1,
     # rebels 2 ("Rebel fighters", "rebels"); government side: pro_government_forces 1 (never also
@@ -170,7 +153,7 @@ DIRTY_LINES = [
 def test_dirty_input_every_row_is_written_or_rejected(tmp_path):
     path = tmp_path / "dirty.jsonl"
     path.write_bytes(b"\n".join(line for line, _ in DIRTY_LINES) + b"\n")
-    result = score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=3, text="body", source="outlet", id="id",
+    result = score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=3, text="body", source="outlet", id="id",
                          max_field_chars=150, progress=False)
     expected_rejects = {i + 1: why for i, (_, why) in enumerate(DIRTY_LINES) if why not in (None, "blank")}
     assert result.read == 11  # the blank line is not a row
@@ -199,7 +182,7 @@ def test_dirty_csv_and_replace_errors(tmp_path):
         b"c3,too,many,fields\n"
         b"c4,Insurgents \xe9 struck.,Herald\n"
         b"c5,Terrorists attacked.,Post\n")
-    strict = score_files(path, lex(), tmp_path / "strict", jobs=1, chunk_size=2, text="body", source="outlet", id="id",
+    strict = score_files(path, mini_lexicon(), tmp_path / "strict", jobs=1, chunk_size=2, text="body", source="outlet", id="id",
                          progress=False)
     assert (strict.read, strict.written, strict.rejected) == (5, 3, 2)
     rejects = [json.loads(line) for line in strict.rejects_path.read_text().splitlines()]
@@ -207,7 +190,7 @@ def test_dirty_csv_and_replace_errors(tmp_path):
         (3, "4 fields where the header has 3"), (4, "undecodable bytes for encoding 'utf-8' in field 'body'")]
     out = pd.read_parquet(tmp_path / "strict").set_index("doc_id")
     assert out.loc["c2", "count_army"] == 1 and out.loc["c2", "row"] == 2
-    replaced = score_files(path, lex(), tmp_path / "replaced", jobs=1, chunk_size=2, text="body", source="outlet",
+    replaced = score_files(path, mini_lexicon(), tmp_path / "replaced", jobs=1, chunk_size=2, text="body", source="outlet",
                            id="id", errors="replace", progress=False)
     assert (replaced.written, replaced.rejected) == (4, 1)
     assert pd.read_parquet(tmp_path / "replaced").set_index("doc_id").loc["c4", "count_insurgents"] == 1
@@ -216,9 +199,9 @@ def test_dirty_csv_and_replace_errors(tmp_path):
 def test_missing_named_column_fails_before_scoring(tmp_path):
     path = write_input(make_docs(5), tmp_path / "news.csv")
     with pytest.raises(InputError, match="no column 'content' for text"):
-        score_files(path, lex(), tmp_path / "out", jobs=1, text="content", progress=False)
+        score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, text="content", progress=False)
     with pytest.raises(InputError, match="matches no file"):
-        score_files(tmp_path / "nothing-*.jsonl", lex(), tmp_path / "out", jobs=1, progress=False)
+        score_files(tmp_path / "nothing-*.jsonl", mini_lexicon(), tmp_path / "out", jobs=1, progress=False)
 
 
 def test_globs_several_inputs_and_text_folders(tmp_path):
@@ -230,7 +213,7 @@ def test_globs_several_inputs_and_text_folders(tmp_path):
     for outlet, body in [("Wire", "Rebels advanced. The army said so."), ("Post", "Terrorists attacked the army.")]:
         (folder / outlet).mkdir(parents=True)
         (folder / outlet / "story1.txt").write_text(f"Headline\n{body}\n", encoding="utf-8")
-    result = score_files([str(tmp_path / "in" / "*.jsonl"), folder], lex(), tmp_path / "out", jobs=1, chunk_size=5,
+    result = score_files([str(tmp_path / "in" / "*.jsonl"), folder], mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=5,
                          text="body", source="outlet", progress=False)
     assert result.written == 32
     out = read_output(tmp_path / "out")
@@ -249,7 +232,7 @@ def test_globs_several_inputs_and_text_folders(tmp_path):
 
 def test_manifest_records_inputs_lexicon_parameters_and_parts(tmp_path):
     path = write_input(make_docs(20), tmp_path / "news.jsonl")
-    score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=8, progress=False, **COLUMNS)
+    score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=8, progress=False, **COLUMNS)
     m = json.loads((tmp_path / "out" / "_manifest.json").read_text())
     data = path.read_bytes()
     assert m["status"] == "complete" and m["framelens_version"] == framelens.__version__
@@ -257,7 +240,7 @@ def test_manifest_records_inputs_lexicon_parameters_and_parts(tmp_path):
     assert m["inputs"][0]["method"] == "sha256-head-tail-1MiB"
     # a file under 1 MiB: the head is the whole file, hashed after its size
     assert m["inputs"][0]["sha256"] == hashlib.sha256(str(len(data)).encode() + b"\0" + data).hexdigest()
-    assert m["lexicon"]["sha256"] == lex().fingerprint and m["lexicon"]["name"] == "mini"
+    assert m["lexicon"]["sha256"] == mini_lexicon().fingerprint and m["lexicon"]["name"] == "mini"
     assert m["lexicon"]["families"]["government_side"][0] == "army"
     assert m["params"]["chunk_size"] == 8 and m["params"]["columns"]["text"] == "body"
     assert [p["name"] for p in m["parts"]] == ["part-00000-000000", "part-00000-000001", "part-00000-000002"]
@@ -268,7 +251,7 @@ def test_manifest_records_inputs_lexicon_parameters_and_parts(tmp_path):
 def test_resume_skips_done_parts_discards_temp_files_and_refuses_other_parameters(tmp_path, monkeypatch):
     path = write_input(make_docs(30), tmp_path / "news.jsonl")
     out = tmp_path / "out"
-    full = score_files(path, lex(), tmp_path / "full", jobs=1, chunk_size=6, progress=False, **COLUMNS)
+    full = score_files(path, mini_lexicon(), tmp_path / "full", jobs=1, chunk_size=6, progress=False, **COLUMNS)
 
     # simulate a crash after three parts: stop the run when the fourth chunk is reached
     calls = {"n": 0}
@@ -282,7 +265,7 @@ def test_resume_skips_done_parts_discards_temp_files_and_refuses_other_parameter
 
     monkeypatch.setattr(batch_local, "process_chunk", crash_after_three)
     with pytest.raises(KeyboardInterrupt):
-        score_files(path, lex(), out, jobs=1, chunk_size=6, progress=False, **COLUMNS)
+        score_files(path, mini_lexicon(), out, jobs=1, chunk_size=6, progress=False, **COLUMNS)
     monkeypatch.setattr(batch_local, "process_chunk", real)
     assert Manifest.read(out)["status"] == "running"
     # what a SIGKILL can leave: a partial temp file and a torn journal line
@@ -291,17 +274,17 @@ def test_resume_skips_done_parts_discards_temp_files_and_refuses_other_parameter
         f.write('{"name": "part-00000-0000')
 
     with pytest.raises(ParameterError, match="parameters differ: chunk_size"):
-        score_files(path, lex(), out, jobs=1, chunk_size=5, progress=False, **COLUMNS)
-    resumed = score_files(path, lex(), out, jobs=1, chunk_size=6, progress=False, **COLUMNS)
+        score_files(path, mini_lexicon(), out, jobs=1, chunk_size=5, progress=False, **COLUMNS)
+    resumed = score_files(path, mini_lexicon(), out, jobs=1, chunk_size=6, progress=False, **COLUMNS)
     assert resumed.parts_skipped == 3
     assert not list(out.glob(".*.tmp"))
     pd.testing.assert_frame_equal(read_output(out), read_output(tmp_path / "full"))
     assert (resumed.read, resumed.written, resumed.rejected) == (full.read, full.written, full.rejected)
     assert Manifest.read(out)["resumed"] == 1
     # a completed run is not redone; resume=False starts again
-    again = score_files(path, lex(), out, jobs=1, chunk_size=6, progress=False, **COLUMNS)
+    again = score_files(path, mini_lexicon(), out, jobs=1, chunk_size=6, progress=False, **COLUMNS)
     assert again.parts_skipped == 5 and again.written == 30
-    restarted = score_files(path, lex(), out, jobs=1, chunk_size=10, resume=False, progress=False, **COLUMNS)
+    restarted = score_files(path, mini_lexicon(), out, jobs=1, chunk_size=10, resume=False, progress=False, **COLUMNS)
     assert restarted.parts_skipped == 0 and len(list(out.glob("part-*"))) == 3
 
 
@@ -310,7 +293,7 @@ def test_refuses_to_clear_a_directory_it_did_not_write(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "thesis.docx").write_text("precious")
     with pytest.raises(ParameterError, match="not framelens batch output"):
-        score_files(path, lex(), tmp_path / "out", jobs=1, progress=False, **COLUMNS)
+        score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, progress=False, **COLUMNS)
     assert (tmp_path / "out" / "thesis.docx").exists()
 
 
@@ -318,11 +301,11 @@ def test_refuses_to_clear_a_directory_it_did_not_write(tmp_path):
 def test_aggregate_equals_score_by(tmp_path, by):
     df = make_docs(60)
     path = write_input(df, tmp_path / "news.jsonl")
-    score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=9, keep=["topic"], progress=False, **COLUMNS)
-    got = aggregate(tmp_path / "out", by=by, lexicon=lex())
+    score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=9, keep=["topic"], progress=False, **COLUMNS)
+    got = aggregate(tmp_path / "out", by=by, lexicon=mini_lexicon())
     expected = reference(df, by=by)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
-    assert got.attrs["framelens"]["lexicon"]["sha256"] == lex().fingerprint
+    assert got.attrs["framelens"]["lexicon"]["sha256"] == mini_lexicon().fingerprint
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
@@ -330,7 +313,7 @@ def test_aggregate_reads_csv_and_jsonl_datasets(tmp_path, fmt):
     df = make_docs(25)
     df.loc[3, "outlet"] = "007"  # a numeric-looking key must stay text
     path = write_input(df, tmp_path / "news.jsonl")
-    score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=6, format=fmt, progress=False, **COLUMNS)
+    score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=6, format=fmt, progress=False, **COLUMNS)
     assert len(list((tmp_path / "out").glob(f"part-*.{fmt}"))) == 5
     for by in ("source", "month"):
         got = aggregate(tmp_path / "out", by=by)
@@ -339,7 +322,7 @@ def test_aggregate_reads_csv_and_jsonl_datasets(tmp_path, fmt):
 
 def test_aggregate_checks_lexicon_and_columns(tmp_path):
     path = write_input(make_docs(6), tmp_path / "news.jsonl")
-    score_files(path, lex(), tmp_path / "out", jobs=1, progress=False, **COLUMNS)
+    score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, progress=False, **COLUMNS)
     with pytest.raises(ParameterError, match="was scored with lexicon mini"):
         aggregate(tmp_path / "out", by="source", lexicon="conflict_actors")
     with pytest.raises(ParameterError, match="no column 'topic'"):
@@ -350,7 +333,7 @@ def test_aggregate_checks_lexicon_and_columns(tmp_path):
 def test_single_file_output_is_assembled_from_parts(tmp_path, name):
     df = make_docs(20)
     path = write_input(df, tmp_path / "news.jsonl")
-    result = score_files(path, lex(), tmp_path / name, jobs=1, chunk_size=6, progress=False, **COLUMNS)
+    result = score_files(path, mini_lexicon(), tmp_path / name, jobs=1, chunk_size=6, progress=False, **COLUMNS)
     target = tmp_path / name
     assert result.output == target and not (tmp_path / f"{name}.parts").exists()
     assert json.loads((tmp_path / f"{name}.manifest.json").read_text())["counts"]["written"] == 20
@@ -363,12 +346,16 @@ def test_single_file_output_is_assembled_from_parts(tmp_path, name):
     assert back["row"].tolist() == list(range(1, 21))
     pd.testing.assert_frame_equal(score_columns(back), score_columns(reference(df)), check_dtype=False)
     assert aggregate(target, by="source")["n_docs"].sum() == 20
+    umask = os.umask(0)
+    os.umask(umask)
+    for made in (target, tmp_path / f"{name}.manifest.json"):  # as open() would make them, not mkstemp's 0600
+        assert stat.S_IMODE(made.stat().st_mode) == 0o666 & ~umask, made
 
 
 def test_parallel_run_equals_serial_and_bounds_work_in_flight(tmp_path, monkeypatch):
     df = make_docs(80)
     path = write_input(df, tmp_path / "news.jsonl")
-    serial = score_files(path, lex(), tmp_path / "serial", jobs=1, chunk_size=5, progress=False, **COLUMNS)
+    serial = score_files(path, mini_lexicon(), tmp_path / "serial", jobs=1, chunk_size=5, progress=False, **COLUMNS)
     pulled, ahead = [0], []
     real_iter = batch_local.iter_chunks
 
@@ -385,7 +372,7 @@ def test_parallel_run_equals_serial_and_bounds_work_in_flight(tmp_path, monkeypa
 
     monkeypatch.setattr(batch_local, "iter_chunks", counting_iter)
     monkeypatch.setattr(Manifest, "record_part", record)
-    parallel = score_files(path, lex(), tmp_path / "parallel", jobs=2, chunk_size=5, progress=False, **COLUMNS)
+    parallel = score_files(path, mini_lexicon(), tmp_path / "parallel", jobs=2, chunk_size=5, progress=False, **COLUMNS)
     assert pulled[0] == 16 and len(ahead) == 16
     assert max(ahead) <= 2 * 2 + 1  # backpressure: at most 2 × jobs chunks in flight (+ the one being read)
     assert (parallel.read, parallel.written) == (serial.read, serial.written) == (80, 80)
@@ -398,7 +385,7 @@ def test_workers_start_from_a_forkserver_when_other_threads_run(tmp_path, monkey
     path = write_input(df, tmp_path / "news.jsonl")
     monkeypatch.setattr(batch_local.threading, "active_count", lambda: 2)
     assert batch_local._pool_context().get_start_method() in ("forkserver", "spawn")
-    result = score_files(path, lex(), tmp_path / "out", jobs=2, chunk_size=4, progress=False, **COLUMNS)
+    result = score_files(path, mini_lexicon(), tmp_path / "out", jobs=2, chunk_size=4, progress=False, **COLUMNS)
     assert result.written == 12
     pd.testing.assert_frame_equal(score_columns(read_output(tmp_path / "out")), score_columns(reference(df)),
                                   check_dtype=False)
@@ -406,11 +393,11 @@ def test_workers_start_from_a_forkserver_when_other_threads_run(tmp_path, monkey
 
 def test_progress_summary_line_when_not_interactive(tmp_path, capsys):
     path = write_input(make_docs(10), tmp_path / "news.jsonl")
-    score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=4, **COLUMNS)
+    score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=4, **COLUMNS)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("framelens: scored 10 documents from 1 input(s)")
     assert "docs/s" in err[0] and "MB/s" in err[0]
-    score_files(path, lex(), tmp_path / "out2", jobs=1, chunk_size=4, progress=True, **COLUMNS)
+    score_files(path, mini_lexicon(), tmp_path / "out2", jobs=1, chunk_size=4, progress=True, **COLUMNS)
     err = capsys.readouterr().err
     assert "docs/s" in err and "100%" in err  # the tqdm bar, forced on
 
@@ -450,7 +437,7 @@ def test_batch_arguments_fit_the_score_parser():
 def test_cli_batch_with_by_prints_groups(tmp_path, capsys):
     df = make_docs(24)
     path = write_input(df.rename(columns={"id": "doc_id"}), tmp_path / "news.csv")
-    lexicon = write_lexicon(lex(), tmp_path / "mini.yaml")
+    lexicon = write_lexicon(mini_lexicon(), tmp_path / "mini.yaml")
     code = cli_batch.main([str(path), "--lexicon", str(lexicon), "--out", str(tmp_path / "out"), "--jobs", "1",
                            "--chunk-size", "5", "--text-column", "body", "--source-column", "outlet",
                            "--date-column", "published", "--by", "source", "--by-out", str(tmp_path / "by.csv")])
@@ -472,7 +459,7 @@ def _run_cli(argv: list[str]) -> subprocess.Popen:
 def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_output(tmp_path):
     df = make_docs(400)
     path = write_input(df, tmp_path / "news.jsonl")
-    lexicon = write_lexicon(lex(), tmp_path / "mini.yaml")
+    lexicon = write_lexicon(mini_lexicon(), tmp_path / "mini.yaml")
     argv = [str(path), "--lexicon", str(lexicon), "--out", str(tmp_path / "out"), "--jobs", "1", "--chunk-size", "10",
             "--text-column", "body", "--source-column", "outlet", "--id-column", "id", "--date-column", "published",
             "--engine", "python"]
@@ -492,7 +479,7 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_output(tmp_path):
     _, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err.decode()
     assert "parts from an earlier run" in err.decode()
-    reference_run = score_files(path, lex(), tmp_path / "ref", jobs=1, chunk_size=10, progress=False,
+    reference_run = score_files(path, mini_lexicon(), tmp_path / "ref", jobs=1, chunk_size=10, progress=False,
                                 match_engine="python", **COLUMNS)
     got, expected = read_output(tmp_path / "out"), read_output(tmp_path / "ref")
     pd.testing.assert_frame_equal(got.drop(columns="file"), expected.drop(columns="file"))
@@ -516,7 +503,7 @@ def _score_has_batch_mode() -> bool:
 def test_framelens_score_hands_over_to_batch_mode(tmp_path):
     path = write_input(make_docs(12).rename(columns={"id": "doc_id", "body": "text", "outlet": "source"}),
                        tmp_path / "news.jsonl")
-    lexicon = write_lexicon(lex(), tmp_path / "mini.yaml")
+    lexicon = write_lexicon(mini_lexicon(), tmp_path / "mini.yaml")
     done = subprocess.run([sys.executable, "-m", "framelens", "score", str(path), "--lexicon", str(lexicon), "--jobs", "1",
                            "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
@@ -570,10 +557,11 @@ def _dirty_block(seed: int, n: int = 1500) -> bytes:
 
 
 def _parsed(path: Path, columns, limits, *, fast: bool, monkeypatch):
+    from framelens import readers_stream
     from framelens.batch import sources
 
     if not fast:
-        monkeypatch.setattr(sources._ArrowJsonl, "create", classmethod(lambda cls, *a: None))
+        monkeypatch.setattr(readers_stream._ArrowJsonl, "create", classmethod(lambda cls, *a: None))
     inp = sources.expand_inputs(path)[0]
     out = [sources.parse_chunk(chunk, columns, limits) for chunk in sources.iter_chunks(inp, columns, 10_000, 2**16, limits)]
     monkeypatch.undo()
@@ -616,7 +604,7 @@ def test_arrow_jsonl_numeric_ids_and_kept_fields_become_their_text(tmp_path):
     lines = [json.dumps({"id": i, "body": "Rebels advanced.", "topic": 1000 + i}) for i in range(50)]
     path = tmp_path / "ids.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    score_files(path, lex(), tmp_path / "out", jobs=1, text="body", id="id", keep=["topic"], progress=False)
+    score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, text="body", id="id", keep=["topic"], progress=False)
     out = read_output(tmp_path / "out")
     assert out["doc_id"].tolist() == [str(i) for i in range(50)]
     assert out["topic"].tolist() == [str(1000 + i) for i in range(50)]
@@ -629,7 +617,7 @@ def test_parts_have_the_schema_pandas_would_give(tmp_path):
 
     df = make_docs(30)
     path = write_input(df, tmp_path / "news.jsonl")
-    score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=12, keep=["topic"], progress=False, **COLUMNS)
+    score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=12, keep=["topic"], progress=False, **COLUMNS)
     part = sorted((tmp_path / "out").glob("part-*.parquet"))[0]
     schema = pq.read_schema(part)
     frame = pd.read_parquet(part)
@@ -645,7 +633,7 @@ def test_parts_have_the_schema_pandas_would_give(tmp_path):
 def test_single_parquet_file_resumes_from_its_parts(tmp_path, monkeypatch, jobs):
     df = make_docs(60)
     path = write_input(df, tmp_path / "news.jsonl")
-    full = score_files(path, lex(), tmp_path / "full.parquet", jobs=1, chunk_size=7, progress=False, **COLUMNS)
+    full = score_files(path, mini_lexicon(), tmp_path / "full.parquet", jobs=1, chunk_size=7, progress=False, **COLUMNS)
     calls = {"n": 0}
     real = batch_local.process_chunk
 
@@ -658,12 +646,12 @@ def test_single_parquet_file_resumes_from_its_parts(tmp_path, monkeypatch, jobs)
     monkeypatch.setattr(batch_local, "process_chunk", crash_after_four)
     target = tmp_path / "scores.parquet"
     with pytest.raises(KeyboardInterrupt):
-        score_files(path, lex(), target, jobs=1, chunk_size=7, progress=False, **COLUMNS)
+        score_files(path, mini_lexicon(), target, jobs=1, chunk_size=7, progress=False, **COLUMNS)
     monkeypatch.setattr(batch_local, "process_chunk", real)
     work = tmp_path / "scores.parquet.parts"
     assert not target.exists() and len(list(work.glob("part-*.arrow"))) == 4
     assert not list(tmp_path.glob(".scores.parquet.*.tmp"))  # the half-written file was removed
-    resumed = score_files(path, lex(), target, jobs=jobs, chunk_size=7, progress=False, **COLUMNS)
+    resumed = score_files(path, mini_lexicon(), target, jobs=jobs, chunk_size=7, progress=False, **COLUMNS)
     assert resumed.parts_skipped == 4 and not work.exists()
     pd.testing.assert_frame_equal(pd.read_parquet(target), pd.read_parquet(tmp_path / "full.parquet"))
     assert (resumed.read, resumed.written) == (full.read, full.written) == (60, 60)
@@ -674,7 +662,7 @@ def test_assembler_reads_parquet_parts_of_an_earlier_version(tmp_path, monkeypat
 
     df = make_docs(30)
     path = write_input(df, tmp_path / "news.jsonl")
-    score_files(path, lex(), tmp_path / "full.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
+    score_files(path, mini_lexicon(), tmp_path / "full.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
     real = batch_local.process_chunk
     calls = {"n": 0}
 
@@ -686,7 +674,7 @@ def test_assembler_reads_parquet_parts_of_an_earlier_version(tmp_path, monkeypat
 
     monkeypatch.setattr(batch_local, "process_chunk", crash_after_two)
     with pytest.raises(KeyboardInterrupt):
-        score_files(path, lex(), tmp_path / "scores.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
+        score_files(path, mini_lexicon(), tmp_path / "scores.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
     monkeypatch.setattr(batch_local, "process_chunk", real)
     work = tmp_path / "scores.parquet.parts"
     for part in work.glob("part-*.arrow"):  # what the previous version left: Parquet parts
@@ -694,5 +682,5 @@ def test_assembler_reads_parquet_parts_of_an_earlier_version(tmp_path, monkeypat
         part.unlink()
     journal = work / "_journal.jsonl"
     journal.write_text(journal.read_text().replace(".arrow", ".parquet"))
-    score_files(path, lex(), tmp_path / "scores.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
+    score_files(path, mini_lexicon(), tmp_path / "scores.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "scores.parquet"), pd.read_parquet(tmp_path / "full.parquet"))

@@ -10,7 +10,8 @@ from framelens.batch import aggregate, score_files
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (the 'scale' extra)")
 
-from test_batch import COLUMNS, lex, make_docs, read_output, write_input  # noqa: E402
+from conftest import mini_lexicon  # noqa: E402
+from test_batch import COLUMNS, make_docs, read_output, write_input  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +27,8 @@ def test_dask_engine_output_equals_local_engine(tmp_path, cluster):
     dirty = tmp_path / "dirty.jsonl"
     dirty.write_text('{"id": "z1", "body": "Rebels advanced."}\n{"id": "z2", "body": \n', encoding="utf-8")
     inputs = [jsonl, csv, dirty]
-    local = score_files(inputs, lex(), tmp_path / "local", jobs=1, chunk_size=7, progress=False, **COLUMNS)
-    remote = score_files(inputs, lex(), tmp_path / "dask", engine="dask", scheduler=cluster.scheduler_address,
+    local = score_files(inputs, mini_lexicon(), tmp_path / "local", jobs=1, chunk_size=7, progress=False, **COLUMNS)
+    remote = score_files(inputs, mini_lexicon(), tmp_path / "dask", engine="dask", scheduler=cluster.scheduler_address,
                          chunk_size=7, progress=False, **COLUMNS)
     assert (remote.read, remote.written, remote.rejected) == (local.read, local.written, local.rejected) == (122, 121, 1)
     pd.testing.assert_frame_equal(read_output(tmp_path / "dask"), read_output(tmp_path / "local"))
@@ -55,14 +56,14 @@ def test_dask_engine_accepts_a_client_and_resumes_a_local_run(tmp_path, cluster,
 
     monkeypatch.setattr(batch_local, "process_chunk", crash_after_two)
     with pytest.raises(KeyboardInterrupt):
-        score_files(path, lex(), tmp_path / "out", jobs=1, chunk_size=5, progress=False, **COLUMNS)
+        score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=5, progress=False, **COLUMNS)
     monkeypatch.setattr(batch_local, "process_chunk", real)
     with distributed.Client(cluster) as client:
-        resumed = score_files(path, lex(), tmp_path / "out", engine="dask", scheduler=client, chunk_size=5,
+        resumed = score_files(path, mini_lexicon(), tmp_path / "out", engine="dask", scheduler=client, chunk_size=5,
                               progress=False, **COLUMNS)
         assert client.status == "running"  # a Client passed in is left open
     assert resumed.parts_skipped == 2 and resumed.written == 30
-    full = score_files(path, lex(), tmp_path / "full", jobs=1, chunk_size=5, progress=False, **COLUMNS)
+    full = score_files(path, mini_lexicon(), tmp_path / "full", jobs=1, chunk_size=5, progress=False, **COLUMNS)
     pd.testing.assert_frame_equal(read_output(tmp_path / "out"), read_output(tmp_path / "full"))
     assert full.written == 30
 
@@ -73,7 +74,7 @@ def test_cli_engine_dask_with_scheduler_address(tmp_path, cluster):
 
     df = make_docs(20)
     path = write_input(df, tmp_path / "news.jsonl")
-    lexicon = write_lexicon(lex(), tmp_path / "mini.yaml")
+    lexicon = write_lexicon(mini_lexicon(), tmp_path / "mini.yaml")
     common = [str(path), "--lexicon", str(lexicon), "--chunk-size", "6", "--text-column", "body",
               "--source-column", "outlet", "--id-column", "id", "--date-column", "published", "--no-progress"]
     assert cli_batch.main([*common, "--out", str(tmp_path / "dask"), "--engine", "dask",

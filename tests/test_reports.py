@@ -209,7 +209,7 @@ def no_kernel(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the notebook must not run when parameters are bad")
 
-    monkeypatch.setattr(reports, "_execute", refuse)
+    monkeypatch.setattr(reports.run, "_execute", refuse)
 
 
 def empty_group_corpus(path: Path) -> Path:
@@ -537,7 +537,7 @@ def test_cli_column_options_reach_the_kernel_as_read_options(tmp_path, monkeypat
         seen["provenance"] = nb.metadata["framelens"]["provenance"]
         return nb
 
-    monkeypatch.setattr(reports, "_execute", fake_execute)
+    monkeypatch.setattr(reports.run, "_execute", fake_execute)
     code = run_cli(["report", str(tmp_path / "news.csv"), "--text-column", "body", "--source-column", "outlet",
                     "--lexicon", "conflict_actors", "--out", str(tmp_path / "r.html")], monkeypatch)
     assert code == 0

@@ -10,27 +10,8 @@ from sklearn.pipeline import make_pipeline
 
 import framelens
 from framelens.errors import ParameterError
-from framelens.lexicon import Family, Label, Lexicon, Pattern
 
-
-def lex() -> Lexicon:
-    p = lambda *xs: tuple(Pattern(x) for x in xs)  # noqa: E731
-    return Lexicon(
-        name="mini", version="1",
-        families=(
-            Family("armed_opposition", (
-                Label("rebels", p("rebel", "rebels", "rebel fighters")),
-                Label("insurgents", p("insurgen*")),
-                Label("terrorists", p("terrorist", "terrorists")),
-            )),
-            Family("government_side", (
-                Label("army", p("army")),
-                Label("regime_forces", p("regime forces")),
-                Label("pro_government_forces", p("pro-government forces", "pro-government")),
-                Label("government_forces", p("government forces")),
-            )),
-        ),
-    )
+from conftest import mini_lexicon
 
 
 @pytest.fixture
@@ -39,7 +20,7 @@ def corpus(news_frame):
 
 
 def test_match_rows_are_hits_with_offsets_and_sentences(corpus):
-    hits = framelens.match(corpus, lex())
+    hits = framelens.match(corpus, mini_lexicon())
     assert list(hits.columns) == ["doc_id", "sentence", "start", "end", "family", "label", "matched"]
     h1 = hits[hits.doc_id == "h1"]
     # "Insurgents struck an army post. Pro-government forces claimed 12 insurgents were killed."
@@ -54,33 +35,33 @@ def test_match_rows_are_hits_with_offsets_and_sentences(corpus):
 
 
 def test_score_per_document_counts_rates_shares(corpus):
-    s = framelens.score(corpus, lex()).set_index("doc_id")
+    s = framelens.score(corpus, mini_lexicon()).set_index("doc_id")
     # w2: "Government forces retook the town, the army said. Rebel fighters withdrew." → 11 word tokens
     assert s.loc["w2", "tokens"] == 11
     assert s.loc["w2", ["count_government_forces", "count_army", "count_rebels"]].tolist() == [1, 1, 1]
     assert s.loc["w2", "share_army"] == pytest.approx(0.5)
     assert s.loc["w2", "share_rebels"] == pytest.approx(1.0)
     assert s.loc["w2", "share_terrorists"] == 0.0
-    alone = framelens.score(pd.DataFrame({"text": ["Rebels only."], "source": ["X"]}), lex())
+    alone = framelens.score(pd.DataFrame({"text": ["Rebels only."], "source": ["X"]}), mini_lexicon())
     assert alone.loc[0, "share_rebels"] == 1.0 and np.isnan(alone.loc[0, "share_army"])  # family without hits
     assert s.loc["w2", "rate_army"] == pytest.approx(1000 / 11)
     assert s.loc["w2", "hits"] == 3
 
 
 def test_score_by_group_sums_documents(corpus):
-    s = framelens.score(corpus, lex(), by="source").set_index("source")
+    s = framelens.score(corpus, mini_lexicon(), by="source").set_index("source")
     assert s.loc["Post", "n_docs"] == 2
     # Post: p1 terrorists ×2 + army; p2 rebel fighters + regime forces
     assert s.loc["Post", ["count_terrorists", "count_rebels", "count_army", "count_regime_forces"]].tolist() == [2, 1, 1, 1]
     assert s.loc["Post", "share_terrorists"] == pytest.approx(2 / 3)
     assert s.loc["Post", "share_army"] == pytest.approx(1 / 2)
-    per_doc = framelens.score(corpus, lex())
+    per_doc = framelens.score(corpus, mini_lexicon())
     assert s["tokens"].sum() == per_doc["tokens"].sum()
     assert s.attrs["framelens"]["corpus"]["sha256"] == corpus.fingerprint
 
 
 def test_score_long_shape_and_multi_key_by(corpus):
-    long = framelens.score(corpus, lex(), by=["source", "month"], shape="long")
+    long = framelens.score(corpus, mini_lexicon(), by=["source", "month"], shape="long")
     assert {"source", "month", "family", "label", "count", "rate", "share", "tokens"} <= set(long.columns)
     wire_march = long[(long.source == "Wire") & (long.month == "2024-03")].set_index("label")
     assert wire_march.loc["rebels", "count"] == 2 and wire_march.loc["army", "count"] == 2
@@ -89,40 +70,40 @@ def test_score_long_shape_and_multi_key_by(corpus):
 
 def test_score_bad_by_fails_before_matching(corpus):
     with pytest.raises(ParameterError, match="no column 'outlet'"):
-        framelens.score(corpus, lex(), by="outlet")
+        framelens.score(corpus, mini_lexicon(), by="outlet")
 
 
 def test_kwic_pattern_label_and_family(corpus):
     k = framelens.kwic(corpus, "insurgen*", window=3)
     assert k["keyword"].tolist() == ["Insurgents", "insurgents"]
     assert k.iloc[1][["left", "right"]].tolist() == ["forces claimed 12", "were killed."]  # context as written, 3 tokens ("." is one)
-    by_label = framelens.kwic(corpus, "army", lexicon=lex(), window=2)
+    by_label = framelens.kwic(corpus, "army", lexicon=mini_lexicon(), window=2)
     assert len(by_label) == 4 and set(by_label["label"]) == {"army"}
-    by_family = framelens.kwic(corpus, "government_side", lexicon=lex(), window=0)
+    by_family = framelens.kwic(corpus, "government_side", lexicon=mini_lexicon(), window=0)
     assert by_family["left"].eq("").all() and set(by_family["label"]) == {"army", "regime_forces", "pro_government_forces", "government_forces"}
 
 
 def test_vectorizer_in_a_pipeline(corpus):
     texts = corpus.texts
     y = corpus.docs["source"].to_numpy()
-    vec = framelens.LexiconVectorizer(lex())
+    vec = framelens.LexiconVectorizer(mini_lexicon())
     X = vec.fit_transform(texts)
     assert X.shape == (6, 7)
     assert vec.get_feature_names_out()[0] == "armed_opposition__rebels"
-    counts = framelens.score(corpus, lex())
+    counts = framelens.score(corpus, mini_lexicon())
     np.testing.assert_array_equal(X.toarray(), counts.filter(like="count_").to_numpy())
-    pipe = make_pipeline(framelens.LexiconVectorizer(lex()), LogisticRegression()).fit(texts, y)
+    pipe = make_pipeline(framelens.LexiconVectorizer(mini_lexicon()), LogisticRegression()).fit(texts, y)
     assert pipe.predict(texts).shape == (6,)
     assert clone(vec).get_params()["lexicon"] == vec.lexicon  # clone deep-copies; lexicons compare by content
-    rates = framelens.LexiconVectorizer(lex(), normalize="rate").fit_transform(texts).toarray()
+    rates = framelens.LexiconVectorizer(mini_lexicon(), normalize="rate").fit_transform(texts).toarray()
     np.testing.assert_allclose(rates, counts.filter(like="rate_").fillna(0).to_numpy())
 
 
 def test_vectorizer_rejects_non_text():
     with pytest.raises(ParameterError, match="single string"):
-        framelens.LexiconVectorizer(lex()).fit("rebels")
+        framelens.LexiconVectorizer(mini_lexicon()).fit("rebels")
     with pytest.raises(ParameterError, match="shape"):
-        framelens.LexiconVectorizer(lex()).fit(np.zeros((3, 2)))
+        framelens.LexiconVectorizer(mini_lexicon()).fit(np.zeros((3, 2)))
 
 
 # -- the embedded corpus: the done-criteria of the core toolkit -------------------------------------
@@ -191,8 +172,8 @@ def test_shares_and_rates_arrays_by_hand():
 def test_score_table_is_score_without_provenance(corpus):
     from framelens.scoring import _score_table
 
-    expected = framelens.score(corpus, lex(), by="source")
-    got = _score_table(corpus, lex(), "source")
+    expected = framelens.score(corpus, mini_lexicon(), by="source")
+    got = _score_table(corpus, mini_lexicon(), "source")
     pd.testing.assert_frame_equal(got, expected)
     assert got.attrs == {} and expected.attrs["framelens"]["corpus"]["sha256"] == corpus.fingerprint
     # tokens counted in the matching pass equal count_tokens, and are cached for other callers

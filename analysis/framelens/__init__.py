@@ -33,6 +33,7 @@ _EXPORTS = {
     "score": "scoring",
     "kwic": "scoring",
     "count_matrix": "scoring",
+    "ResultTable": "results",
     "LexiconVectorizer": "vectorizer",
     "keyness": "compare",
     "shares": "compare",
@@ -77,5 +78,6 @@ if TYPE_CHECKING:  # for editors and type checkers
     from .compare import divergence, keyness, shares, suggest_terms  # noqa: F401
     from .corpus import Corpus, read_corpus  # noqa: F401
     from .lexicon import Lexicon, load_lexicon  # noqa: F401
+    from .results import ResultTable  # noqa: F401
     from .scoring import count_matrix, kwic, match, score  # noqa: F401
     from .vectorizer import LexiconVectorizer  # noqa: F401

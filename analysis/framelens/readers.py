@@ -28,6 +28,7 @@ FILE_FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+SEPARATORS = {"csv": ",", "tsv": "\t"}  # the field separator of each delimited format
 
 
 @dataclass(frozen=True)
@@ -177,13 +178,34 @@ def _read_jsonl_lines(path: Path, encoding: str, errors: str) -> tuple[pd.DataFr
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON ({exc.msg} at column {exc.colno})", file=path, row=lineno) from None
-        if not isinstance(record, dict):
-            raise InputError(f"each line must be a JSON object, found {type(record).__name__}", file=path, row=lineno)
-        records.append(record)
+            records.append(json_record(line))
+        except ValueError as exc:
+            raise InputError(str(exc), file=path, row=lineno) from None
     return pd.DataFrame.from_records(records), issues
+
+
+def json_record(line: str) -> dict:
+    """One JSONL line as its record; a ValueError saying why when it is not a JSON object.
+
+    The rule every JSONL reader applies (:func:`read_jsonl` raises with the line, the streaming
+    reader of :mod:`framelens.readers_stream` rejects that line only).
+
+    Examples
+    --------
+    >>> json_record('{"text": "Rebels advanced."}')
+    {'text': 'Rebels advanced.'}
+    >>> json_record('[1, 2]')
+    Traceback (most recent call last):
+    ...
+    ValueError: each line must be a JSON object, found list
+    """
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"malformed JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"each line must be a JSON object, found {type(record).__name__}")
+    return record
 
 
 def read_parquet(path: Path) -> tuple[pd.DataFrame, list[ReadIssue]]:
@@ -197,20 +219,52 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, list[ReadIssue]]:
         raise InputError(f"cannot read Parquet ({exc})", file=path) from None
 
 
+def text_folder_files(folder: str | os.PathLike, *, required: bool = True) -> list[Path]:
+    """The documents of a folder input: its ``.txt`` files, at any depth, in sorted order.
+
+    With ``required`` (the default) a folder without any raises :class:`InputError`; row ``n`` of a
+    folder is the ``n``-th of these files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "wire").mkdir(); _ = (root / "wire" / "b.txt").write_text("x"); _ = (root / "a.txt").write_text("y")
+    >>> [f.relative_to(root).as_posix() for f in text_folder_files(root)]
+    ['a.txt', 'wire/b.txt']
+    """
+    files = sorted(p for p in Path(folder).rglob("*.txt") if p.is_file())
+    if required and not files:
+        raise InputError("no .txt files in this folder", file=folder)
+    return files
+
+
+def text_file_fields(root: Path, file: Path, text: str) -> dict[str, str]:
+    """The fields of the document in ``file`` of the folder ``root``, given its decoded ``text``.
+
+    ``doc_id`` is the path below ``root`` without ``.txt``, ``source`` the first sub-folder (the
+    folder's own name for a file at the top), ``title`` the first non-blank line.
+
+    Examples
+    --------
+    >>> fields = text_file_fields(Path("news"), Path("news/herald/0412.txt"), "\\n Rebels advance \\nThe army said.")
+    >>> fields["doc_id"], fields["source"], fields["title"]
+    ('herald/0412', 'herald', 'Rebels advance')
+    """
+    rel = file.relative_to(root)
+    source = rel.parts[0] if len(rel.parts) > 1 else root.name
+    title = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return {"doc_id": rel.with_suffix("").as_posix(), "source": source, "title": title, "text": text}
+
+
 def read_text_folder(path: Path, encoding: str, errors: str) -> tuple[pd.DataFrame, list[ReadIssue]]:
-    """One document per .txt file; ``source`` is the sub-folder name (the folder's own name at top level)."""
+    """One document per .txt file, with the fields of :func:`text_file_fields`."""
     rows, issues = [], []
-    files = sorted(p for p in path.rglob("*.txt") if p.is_file())
-    if not files:
-        raise InputError("no .txt files in this folder", file=path)
-    for file in files:
+    for file in text_folder_files(path):
         text, replaced = decode(file.read_bytes(), file, encoding, errors)
         if replaced:
             issues.append(ReadIssue(str(file), None, "text", f"replaced {replaced} undecodable bytes"))
-        rel = file.relative_to(path)
-        source = rel.parts[0] if len(rel.parts) > 1 else path.name
-        first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-        rows.append({"doc_id": rel.with_suffix("").as_posix(), "source": source, "title": first_line, "text": text})
+        rows.append(text_file_fields(path, file, text))
     return pd.DataFrame(rows), issues
 
 
@@ -222,8 +276,8 @@ def read_table(path: str | os.PathLike, *, encoding: str = "utf-8", errors: str 
     fmt = detect_format(path)
     if fmt == "folder":
         return read_text_folder(path, encoding, errors)
-    if fmt in ("csv", "tsv"):
-        return read_delimited(path, "," if fmt == "csv" else "\t", encoding, errors)
+    if fmt in SEPARATORS:
+        return read_delimited(path, SEPARATORS[fmt], encoding, errors)
     if fmt == "jsonl":
         return read_jsonl(path, encoding, errors)
     return read_parquet(path)

@@ -2,7 +2,8 @@
 
 All functions take a :class:`~framelens.corpus.Corpus` (or a DataFrame that :func:`read_corpus`
 accepts) and a :class:`~framelens.lexicon.Lexicon` (or the name/path :func:`load_lexicon` accepts),
-and return DataFrames carrying a provenance record in ``.attrs["framelens"]``.
+and return result tables (:class:`~framelens.results.ResultTable`: DataFrames carrying a provenance
+record in ``.attrs["framelens"]`` and showing a summary of it in notebooks).
 
 The scikit-learn transformer :class:`~framelens.vectorizer.LexiconVectorizer` lives in
 :mod:`framelens.vectorizer` (so that scoring imports neither scikit-learn nor SciPy) and is still
@@ -19,7 +20,7 @@ from .corpus import Corpus, read_corpus
 from .errors import ParameterError
 from .lexicon import Lexicon, load_lexicon
 from .matching import MatchArrays, compile_lexicon
-from .provenance import attach, provenance
+from .results import ResultTable, provenance_record, result_table
 from .text import count_tokens_many, word_spans
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def _sentence_index(spans: list[tuple[int, int]], starts: np.ndarray) -> np.ndar
 
 
 # ---------------------------------------------------------------------------------------------
-def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str = "auto") -> pd.DataFrame:
+def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str = "auto") -> ResultTable:
     """Every lexicon hit in the corpus, one row per hit.
 
     Parameters
@@ -101,10 +102,11 @@ def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str 
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         ``doc_id, sentence, start, end, family, label, matched``: ``sentence`` is the 0-based index of
         the sentence in the document, ``start``/``end`` are character offsets into the text, and
-        ``matched`` the text as written.
+        ``matched`` the text as written. ``attrs["framelens"]`` holds the provenance (corpus and
+        lexicon fingerprints, ``engine``) with ``kind="match"``.
 
     Examples
     --------
@@ -134,7 +136,7 @@ def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str 
         "label": labels[hits.label] if len(hits.doc) else np.array([], dtype=object),
         "matched": [texts[d][s:e] for d, s, e in zip(hits.doc, hits.start, hits.end)],
     })
-    return attach(out, provenance(corpus, lexicon, {"engine": engine}))
+    return result_table(out, provenance_record(corpus, lexicon, {"engine": engine}, kind="match"))
 
 
 def count_matrix(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str = "auto") -> tuple[sp.csr_matrix, list[str]]:
@@ -205,7 +207,7 @@ def score(
     *,
     shape: str = "wide",
     engine: str = "auto",
-) -> pd.DataFrame:
+) -> ResultTable:
     """Counts, rates and within-family shares of each label, per document or per group.
 
     Parameters
@@ -224,11 +226,13 @@ def score(
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         Key columns (``doc_id, source`` per document, the ``by`` columns per group), ``n_docs`` (per
         group), ``tokens`` (word tokens, see :func:`framelens.text.count_tokens`), ``hits``, then the
         label columns. ``rate`` is per 1,000 tokens; ``share`` is the label's count over its family's
-        count in the same row, NaN where the family has no hit.
+        count in the same row, NaN where the family has no hit. ``attrs["framelens"]`` holds the
+        provenance (corpus and lexicon fingerprints, ``by``, ``shape``, ``engine``) with
+        ``kind="score"``.
 
     Examples
     --------
@@ -241,7 +245,8 @@ def score(
         raise ParameterError(f"shape must be one of {SHAPES}, not {shape!r}")
     corpus, lexicon = as_corpus(corpus), as_lexicon(lexicon)
     out = _score_table(corpus, lexicon, by, shape=shape, engine=engine)
-    return attach(out, provenance(corpus, lexicon, {"by": by, "shape": shape, "engine": engine}))
+    return result_table(out, provenance_record(corpus, lexicon, {"by": by, "shape": shape, "engine": engine},
+                                               kind="score"))
 
 
 def _doc_counts(corpus: Corpus, lexicon: Lexicon, engine: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -262,11 +267,12 @@ def _doc_scores(corpus: Corpus, lexicon: Lexicon, engine: str = "auto") -> dict[
 
 
 def _score_table(corpus: Corpus, lexicon: Lexicon, by: str | Sequence[str] | None = None, *,
-                shape: str = "wide", engine: str = "auto") -> pd.DataFrame:
+                shape: str = "wide", engine: str = "auto") -> ResultTable:
     """:func:`score` without its provenance record (no corpus fingerprint is computed).
 
     For callers that record provenance their own way, such as batch scoring (its manifest);
-    ``corpus`` and ``lexicon`` must already be a Corpus and a Lexicon.
+    ``corpus`` and ``lexicon`` must already be a Corpus and a Lexicon. The same ResultTable as
+    :func:`score`, with empty ``attrs``.
     """
     if shape not in SHAPES:
         raise ParameterError(f"shape must be one of {SHAPES}, not {shape!r}")
@@ -296,14 +302,14 @@ def _score_table(corpus: Corpus, lexicon: Lexicon, by: str | Sequence[str] | Non
         long["rate"] = rates_np.ravel(order="F")  # melt stacks column after column
         long["share"] = shares_np.ravel(order="F")
         long.insert(len(key_cols) + 1, "family", long["label"].map(lexicon.label_family()))
-        return long.reset_index(drop=True)
-    return pd.concat(
+        return ResultTable(long.reset_index(drop=True))
+    return ResultTable(pd.concat(
         [keys.reset_index(drop=True), tokens, pd.Series(counts_np.sum(axis=1), name="hits"),
          pd.DataFrame(counts_np, columns=[f"count_{lab}" for lab in labels]),
          pd.DataFrame(rates_np, columns=[f"rate_{lab}" for lab in labels]),
          pd.DataFrame(shares_np, columns=[f"share_{lab}" for lab in labels])],
         axis=1,
-    )
+    ))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,7 +336,7 @@ def kwic(
     *,
     lexicon: Lexicon | str | None = None,
     engine: str = "auto",
-) -> pd.DataFrame:
+) -> ResultTable:
     """Keyword in context: each hit with ``window`` tokens either side.
 
     Parameters
@@ -346,8 +352,10 @@ def kwic(
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         ``doc_id, source, start, end, label, left, keyword, right``, in corpus order.
+        ``attrs["framelens"]`` holds the provenance (corpus fingerprint, the lexicon searched,
+        ``pattern``, ``window``) with ``kind="kwic"``.
 
     Examples
     --------
@@ -380,5 +388,5 @@ def kwic(
         rows.append((ids[d], sources[d], int(s), int(e), label,
                      " ".join(text[left_start:s].split()), " ".join(text[s:e].split()), " ".join(text[e:right_end].split())))
     out = pd.DataFrame(rows, columns=["doc_id", "source", "start", "end", "label", "left", "keyword", "right"])
-    return attach(out, provenance(corpus, lex, {"pattern": pattern if isinstance(pattern, str) else lex.name,
-                                                "window": window}))
+    return result_table(out, provenance_record(corpus, lex, {"pattern": pattern if isinstance(pattern, str) else lex.name,
+                                                             "window": window}, kind="kwic"))

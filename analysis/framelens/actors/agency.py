@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..provenance import attach, provenance
+from ..results import ResultTable, provenance_record, result_table
 from ._sentences import (
     AUX,
     BE,
@@ -237,7 +237,7 @@ def agency(
     engine: str = "auto",
     max_tokens: int = MAX_TOKENS,
     max_chars: int = MAX_CHARS,
-) -> pd.DataFrame:
+) -> ResultTable:
     """How each report of harm is built, and who (if anyone) is named as the agent.
 
     Parameters
@@ -260,12 +260,13 @@ def agency(
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         One row per harm predicate: ``doc_id, sentence, construction, agent, agent_family, verb,
         source, agent_label, quoted`` (inside quotation marks), ``verb_start, verb_end,
         agent_start, agent_end`` (-1 without an agent), ``sentence_text``, ``implied_family`` and
         ``implied_by`` (``"named"``, ``"document"``, ``"story"`` or missing).
-        ``attrs["framelens"]["skipped"]`` counts the sentences not analysed.
+        ``attrs["framelens"]`` holds the provenance (``kind="agency"``); its ``skipped`` counts the
+        sentences not analysed.
 
     Examples
     --------
@@ -345,13 +346,13 @@ def agency(
         out[col] = out[col].astype("int64")
     out["quoted"] = out["quoted"].astype(bool)
     out = implied_agents(out, corpus, story=story)
-    record = provenance(corpus, actors, {"harm": harm_lex.provenance(), "harm_family": harm_family,
-                                         "extra_verbs": list(extra_verbs), "story": story, "engine": engine,
-                                         "max_tokens": max_tokens, "max_chars": max_chars})
+    record = provenance_record(corpus, actors, {"harm": harm_lex.provenance(), "harm_family": harm_family,
+                                                "extra_verbs": list(extra_verbs), "story": story, "engine": engine,
+                                                "max_tokens": max_tokens, "max_chars": max_chars}, kind="agency")
     record["skipped"] = skip_summary(unit_set, "agency")
     record["sentences"] = unit_set.n_units
     record["repaired_quotes"] = unit_set.repaired
-    return attach(out, record)
+    return result_table(out, record)
 
 
 def implied_agents(rows: pd.DataFrame, corpus: Any = None, *, story: str | None = None,
@@ -401,7 +402,7 @@ def implied_agents(rows: pd.DataFrame, corpus: Any = None, *, story: str | None 
 
 
 def agency_table(rows: pd.DataFrame, by: str | Sequence[str] = "source", *, family_column: str = "implied_family",
-                 include_quoted: bool = False) -> pd.DataFrame:
+                 include_quoted: bool = False) -> ResultTable:
     """Per group and actor family: how harm done by that family is reported.
 
     Parameters
@@ -418,13 +419,14 @@ def agency_table(rows: pd.DataFrame, by: str | Sequence[str] = "source", *, fami
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         ``[by…], family, active, passive_agent, passive_agentless, intransitive, reports, named,
         named_share, hidden_share, majority``: ``named`` counts the reports that name the family as
         agent, ``named_share`` is that over all the group's reports naming any agent family (how often
         this side is the one named as doing harm), ``hidden_share`` the share of the family's reports
         that hide the agent, ``majority`` the most frequent construction (earlier in
-        :data:`CONSTRUCTIONS` on a tie).
+        :data:`CONSTRUCTIONS` on a tie). ``attrs["framelens"]`` is the provenance of ``rows`` with
+        ``kind="agency_table"`` and the table's parameters under ``table``.
 
     Examples
     --------
@@ -451,9 +453,8 @@ def agency_table(rows: pd.DataFrame, by: str | Sequence[str] = "source", *, fami
     out["named_share"] = out["named"] / total_named.where(total_named > 0)
     out["hidden_share"] = (out["passive_agentless"] + out["intransitive"]) / out["reports"]
     out["majority"] = out[list(CONSTRUCTIONS)].idxmax(axis=1)
-    out.attrs["framelens"] = dict(rows.attrs.get("framelens", {}),
-                                  table={"by": keys, "family_column": family_column, "include_quoted": include_quoted})
-    return out
+    return result_table(out, dict(rows.attrs.get("framelens", {}), kind="agency_table",
+                                  table={"by": keys, "family_column": family_column, "include_quoted": include_quoted}))
 
 
 def plot_agency(table: pd.DataFrame, *, by: str = "source", ax=None):

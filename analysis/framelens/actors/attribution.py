@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..provenance import attach, provenance
+from ..results import ResultTable, provenance_record, result_table
 from ._sentences import (
     BE,
     DETERMINERS,
@@ -170,7 +170,7 @@ def attributions(
     engine: str = "auto",
     max_tokens: int = MAX_TOKENS,
     max_chars: int = MAX_CHARS,
-) -> pd.DataFrame:
+) -> ResultTable:
     """Statements attributed to a speaker, with the speaker's actor family and the reporting verb.
 
     Parameters
@@ -189,15 +189,15 @@ def attributions(
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         One row per attributed statement: ``doc_id, sentence`` (0-based index of the sentence in the
         document), ``speaker`` (the phrase as written), ``family`` (missing when no actor hit is in
         the speaker phrase), ``verb`` (lower case, e.g. ``"according to"``), ``verb_class``
         (``neutral``/``stance``), then ``source, speaker_label, construction`` (``speaker_before``,
         ``speaker_after``, ``according_to``, ``participle``, ``passive_by``), the character spans
         ``speaker_start, speaker_end, verb_start, verb_end`` in the document text, and
-        ``sentence_text``. ``attrs["framelens"]`` holds the provenance and ``skipped`` (sentences
-        not analysed, per reason).
+        ``sentence_text``. ``attrs["framelens"]`` holds the provenance (``kind="attributions"``) and
+        ``skipped`` (sentences not analysed, per reason).
 
     Examples
     --------
@@ -268,16 +268,16 @@ def attributions(
     out = pd.DataFrame(rows, columns=COLUMNS)
     for col in ("sentence", "speaker_start", "speaker_end", "verb_start", "verb_end"):
         out[col] = out[col].astype("int64")
-    record = provenance(corpus, actors, {"verbs": verb_lex.provenance(), "engine": engine,
-                                         "max_tokens": max_tokens, "max_chars": max_chars})
+    record = provenance_record(corpus, actors, {"verbs": verb_lex.provenance(), "engine": engine,
+                                                "max_tokens": max_tokens, "max_chars": max_chars}, kind="attributions")
     record["skipped"] = skip_summary(unit_set, "attributions")
     record["sentences"] = unit_set.n_units
     record["repaired_quotes"] = unit_set.repaired
-    return attach(out, record)
+    return result_table(out, record)
 
 
 def attribution_table(rows: pd.DataFrame, by: str | Sequence[str] = "source", *, families: Sequence[str] | None = None,
-                      min_statements: int = 1) -> pd.DataFrame:
+                      min_statements: int = 1) -> ResultTable:
     """Whose statements does each group report as "claimed" and whose as "said"?
 
     Parameters
@@ -294,10 +294,11 @@ def attribution_table(rows: pd.DataFrame, by: str | Sequence[str] = "source", *,
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         ``[by…], family, statements, neutral, stance, stance_share, majority, note``: counts of
         statements per verb class, the share with a stance verb and the majority class (``neutral``
-        on a tie).
+        on a tie). ``attrs["framelens"]`` is the provenance of ``rows`` with ``kind="attribution_table"``
+        and the table's parameters under ``table``.
 
     Examples
     --------
@@ -322,8 +323,8 @@ def attribution_table(rows: pd.DataFrame, by: str | Sequence[str] = "source", *,
     out["stance_share"] = out["stance"] / out["statements"]
     out["majority"] = np.where(out["stance"] > out["neutral"], "stance", "neutral")
     out["note"] = np.where(out["statements"] < min_statements, f"fewer than {min_statements} statements", "")
-    out.attrs["framelens"] = dict(rows.attrs.get("framelens", {}), table={"by": keys, "kind": "attribution_table"})
-    return out
+    return result_table(out, dict(rows.attrs.get("framelens", {}), kind="attribution_table",
+                                  table={"by": keys, "kind": "attribution_table"}))
 
 
 def plot_attribution(table: pd.DataFrame, *, by: str = "source", ax=None):

@@ -38,7 +38,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import ParameterError
-from ..provenance import attach, provenance
+from ..results import ResultTable, provenance_record, result_table
 from ._sentences import lexicon_hits
 
 __all__ = ["suggest_patterns", "write_patch", "patch_text", "COLUMNS"]
@@ -158,7 +158,7 @@ def suggest_patterns(
     kwic_window: int = 6,
     seed: int = 0,
     engine: str = "auto",
-) -> pd.DataFrame:
+) -> ResultTable:
     """Candidate new patterns for one family of a lexicon, ranked, with keyword-in-context evidence.
 
     Parameters
@@ -189,12 +189,13 @@ def suggest_patterns(
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         ``pattern, family, score, runner_up, runner_up_score, margin, count, docs, collocation_llr,
         method, examples``, best first: ``score`` is the cosine to the family, ``runner_up`` the
         nearest other family, ``collocation_llr`` the bigram's likelihood ratio (NaN for single
         words), ``method`` ``"neighbour"`` or ``"collocation + neighbour"``, ``examples`` a list of
-        KWIC strings (keyword in brackets).
+        KWIC strings (keyword in brackets). ``attrs["framelens"]`` holds the provenance
+        (``kind="suggest_patterns"``).
 
     Examples
     --------
@@ -273,11 +274,11 @@ def suggest_patterns(
         firsts = k.drop_duplicates("doc_id").head(n_examples)
         examples.append([f"{row.left} [{row.keyword}] {row.right}".strip() for row in firsts.itertuples()])
     out["examples"] = pd.Series(examples, index=out.index, dtype=object)
-    record = provenance(corpus, lex, {"family": family, "top": top, "min_count": min_count, "window": window,
-                                      "dims": dims, "collocations": collocations, "margin": margin, "seed": seed,
-                                      "engine": engine, "method": "positional PPMI + truncated SVD, nearest family centroid; "
-                                                                  "bigram collocations by likelihood ratio"})
-    return attach(out, record)
+    method = "positional PPMI + truncated SVD, nearest family centroid; bigram collocations by likelihood ratio"
+    record = provenance_record(corpus, lex, {"family": family, "top": top, "min_count": min_count, "window": window,
+                                             "dims": dims, "collocations": collocations, "margin": margin, "seed": seed,
+                                             "engine": engine, "method": method}, kind="suggest_patterns")
+    return result_table(out, record)
 
 
 def patch_text(suggestions: pd.DataFrame, lexicon: Any, family: str | None = None, *, name: str | None = None) -> str:

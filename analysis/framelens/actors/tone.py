@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..provenance import attach, provenance
+from ..results import ResultTable, provenance_record, result_table
 from ._sentences import (
     ADJECTIVES_IN_ED,
     AUX,
@@ -137,7 +137,7 @@ def tone(
     engine: str = "auto",
     max_tokens: int = MAX_TOKENS,
     max_chars: int = MAX_CHARS,
-) -> pd.DataFrame:
+) -> ResultTable:
     """Mean VADER compound score of the text around each actor family, per group, with bootstrap CIs.
 
     Parameters
@@ -160,12 +160,12 @@ def tone(
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         ``group, family, tone, lower, upper, n, n_docs, note``: ``tone`` is the mean compound
         score (−1 … +1) over the ``n`` scored sentences (or windows) in the ``n_docs`` documents of
         the group that mention the family; ``lower``/``upper`` the percentile interval. Groups with
         fewer than 10 scored sentences are flagged in ``note``. ``attrs["framelens"]`` holds the
-        provenance, the seed and ``skipped`` (sentences not analysed, per reason).
+        provenance (``kind="tone"``), the seed and ``skipped`` (sentences not analysed, per reason).
 
     Examples
     --------
@@ -241,12 +241,13 @@ def tone(
             note = "" if n >= MIN_SENTENCES else (f"only {n} scored sentence(s)" if n else "no mention")
             rows.append((str(name), fam, mean, lo, hi, n, len(have), note))
     out = pd.DataFrame(rows, columns=TONE_COLUMNS)
-    record = provenance(corpus, lex, {"by": by, "window": window, "families": fam_ids, "n_boot": n_boot, "ci": ci,
-                                      "seed": seed, "engine": engine, "max_tokens": max_tokens,
-                                      "max_chars": max_chars, "sentiment": "VADER (NLTK) with vaderSentiment's lexicon"})
+    record = provenance_record(corpus, lex, {"by": by, "window": window, "families": fam_ids, "n_boot": n_boot,
+                                             "ci": ci, "seed": seed, "engine": engine, "max_tokens": max_tokens,
+                                             "max_chars": max_chars,
+                                             "sentiment": "VADER (NLTK) with vaderSentiment's lexicon"}, kind="tone")
     record["skipped"] = skip_summary(unit_set, "tone")
     record["sentences"] = unit_set.n_units
-    return attach(out, record)
+    return result_table(out, record)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,7 +296,7 @@ def descriptors(
     engine: str = "auto",
     max_tokens: int = MAX_TOKENS,
     max_chars: int = MAX_CHARS,
-) -> pd.DataFrame:
+) -> ResultTable:
     """Words attached to each actor family, ranked by keyness per group.
 
     Parameters
@@ -315,14 +316,15 @@ def descriptors(
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         ``group, family, descriptor, count, count_other, share, share_other, log_odds, z,
         cross_family, descriptor_family, example``: ``count`` is how often the group puts the
         descriptor before a mention of the family, ``share`` that over the group's mentions of the
         family; ``log_odds``/``z`` are Monroe et al.'s log-odds with informative Dirichlet prior against
         the other groups; ``cross_family`` marks a descriptor that is itself a lexicon term of
         another family (``descriptor_family``), e.g. "terrorist" before "regime". Sorted by group,
-        family, then ``z`` descending.
+        family, then ``z`` descending. ``attrs["framelens"]`` holds the provenance
+        (``kind="descriptors"``) and ``skipped``.
 
     Examples
     --------
@@ -424,10 +426,11 @@ def descriptors(
         out = out.sort_values(["group", "family", "z"], key=lambda s: s.map(order) if s.name == "family" else s,
                               ascending=[True, True, False], kind="mergesort").reset_index(drop=True)
         out["descriptor_family"] = out["descriptor_family"].where(out["descriptor_family"].notna(), pd.NA)
-    record = provenance(corpus, lex, {"by": by, "top": top, "min_count": min_count, "families": fam_ids,
-                                      "engine": engine, "method": "log_odds_dirichlet over family mentions"})
+    record = provenance_record(corpus, lex, {"by": by, "top": top, "min_count": min_count, "families": fam_ids,
+                                             "engine": engine, "method": "log_odds_dirichlet over family mentions"},
+                               kind="descriptors")
     record["skipped"] = skip_summary(unit_set, "descriptors")
-    return attach(out, record)
+    return result_table(out, record)
 
 
 def plot_tone(tone_df: pd.DataFrame, *, families: Sequence[str] | None = None, ax=None):

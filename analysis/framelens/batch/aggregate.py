@@ -18,7 +18,8 @@ import pandas as pd
 from ..corpus import DATE_BINS, Corpus
 from ..errors import ParameterError
 from ..lexicon import Family, Label, Lexicon
-from ..provenance import attach, provenance
+from ..provenance import provenance
+from ..results import ResultTable, result_table
 from .manifest import MANIFEST_NAME, Manifest
 
 _SCAN_BATCH = 65_536
@@ -67,7 +68,7 @@ def aggregate(
     by: str | Sequence[str],
     *,
     lexicon: Lexicon | str | None = None,
-) -> pd.DataFrame:
+) -> ResultTable:
     """Counts, rates and within-family shares per group, from the output of :func:`score_files`.
 
     Parameters
@@ -84,7 +85,7 @@ def aggregate(
 
     Returns
     -------
-    DataFrame
+    ResultTable (a DataFrame)
         The ``by`` columns, ``n_docs``, ``tokens``, ``hits``, ``count_<label>``, ``rate_<label>``
         (per 1,000 tokens) and ``share_<label>`` (within family), one row per group in sorted order:
         the columns and values of ``framelens.score(corpus, lexicon, by=by)``.
@@ -161,7 +162,8 @@ def aggregate(
     prov = provenance(lexicon=labels_lex, params=params)
     prov["lexicon"] = {k: record["lexicon"][k] for k in ("name", "version", "sha256")}
     prov["inputs"] = record["inputs"]
-    return attach(out, prov)
+    prov["kind"] = "score"  # the table framelens.score(corpus, lexicon, by=by) gives, from the batch's counts
+    return result_table(out, prov)
 
 
 def _partial_sums(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -> pd.DataFrame:

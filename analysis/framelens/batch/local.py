@@ -36,7 +36,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..errors import ParameterError
-from ..io_utils import TABLE_FORMATS, atomic_path, write_table
+from ..io_utils import TABLE_FORMATS, atomic_path, plain_permissions, write_table
 from ..lexicon import Lexicon
 from .manifest import REJECTS_DIR, REJECTS_NAME, Manifest, fingerprint_input
 from .sources import Chunk, Columns, Limits, Records, expand_inputs, iter_chunks, parse_chunk
@@ -715,6 +715,7 @@ class _ParquetAssembler:
             return
         self.writer.close()
         self.writer = None
+        plain_permissions(self.tmp)
         os.replace(self.tmp, self.layout.output)
         self.tmp = None
 

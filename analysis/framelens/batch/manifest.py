@@ -34,6 +34,7 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..io_utils import atomic_path
+from ..readers import text_folder_files
 from .sources import InputFile
 
 MANIFEST_NAME = "_manifest.json"
@@ -85,7 +86,7 @@ def fingerprint_input(inp: InputFile, method: str = "head-tail") -> dict[str, An
     path = Path(inp.path)
     if inp.format == "folder":
         h, size, n = hashlib.sha256(), 0, 0
-        for file in sorted(p for p in path.rglob("*.txt") if p.is_file()):
+        for file in text_folder_files(path, required=False):
             fp = fingerprint_file(file, method)
             h.update(f"{file.relative_to(path).as_posix()}\0{fp['size']}\0{fp['sha256']}\n".encode())
             size, n = size + fp["size"], n + 1

@@ -1,41 +1,33 @@
-"""Chunked readers for batch scoring: files, globs and folders, cut into pieces of bounded size.
+"""What batch scoring reads: inputs found from files, folders and globs, cut into chunks of bounded
+size, and read in the worker into records and rejects.
 
-Reading is split in two so that the process which feeds the workers stays light:
+The formats themselves are read by :mod:`framelens.readers_stream`; this module adds what is
+particular to a batch run:
 
-* :func:`iter_chunks` (main process) only *cuts* an input into :class:`Chunk` s. For uncompressed
-  JSONL a chunk is a byte range the worker reads itself; for a folder it is a list of ``.txt`` files;
-  for ``.jsonl.gz`` the decompressed lines, for CSV/TSV the parsed records (quoted fields may hold line
-  breaks, so CSV must be parsed to be cut) and for Parquet an Arrow record batch travel with the chunk.
-* :func:`parse_chunk` (worker) turns a chunk into :class:`Records` (one entry per readable row, with
-  its 1-based row or line number) and rejects (row, reason, raw snippet) — never an exception for one
-  bad row, so that ``read == written + rejected`` always holds. UTF-8 JSONL is read in blocks of
-  lines with ``pyarrow.json`` where a block is clean, and line by line (``json.loads``) around the
-  lines that are not (see :class:`_ArrowJsonl`): the same rows, values and rejects either way.
-
-Cutting is deterministic: the same input and the same ``chunk_size``/``chunk_bytes`` give the same
-chunks, which is what lets an interrupted run resume part by part.
-
-Row numbers follow :mod:`framelens.readers`: JSONL rows are physical line numbers (blank lines are
-skipped and not counted as read), CSV/TSV and Parquet rows are 1-based data records, a folder's rows
-are the 1-based position of the file in sorted order.
+* :func:`expand_inputs` turns files, folders and glob patterns into :class:`InputFile` s.
+* :func:`iter_chunks` (main process) numbers the blocks an input is cut into as :class:`Chunk` s, each
+  named after its output part. Cutting is deterministic: the same input and the same
+  ``chunk_size``/``chunk_bytes`` give the same chunks, which is what lets an interrupted run resume
+  part by part.
+* :func:`parse_chunk` (worker) turns a chunk into :class:`Records`: one entry per readable row, with
+  its 1-based row or line number, the values of each role (:class:`Columns`) and kept field, and
+  rejects (file, row, reason, raw snippet) for rows that are unreadable or over the :class:`Limits`
+  — never an exception for one bad row, so that ``read == written + rejected`` always holds.
 """
 from __future__ import annotations
 
-import codecs
-import csv
 import glob
-import gzip
-import io
 import json
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..errors import InputError, ParameterError
-from ..readers import detect_format
+from ..readers import SEPARATORS, detect_format, text_folder_files
+from ..readers_stream import (Block, delimited_blocks, jsonl_blocks, parquet_blocks, read_delimited_block,
+                              read_jsonl_block, read_parquet_block, read_text_folder_block, text_folder_blocks)
 
 SNIPPET_CHARS = 200  # raw text kept in a reject record: enough to find the row, not a copy of it
 _SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surrogateescape"
@@ -61,7 +53,7 @@ class InputFile:
     def nbytes(self) -> int:
         p = Path(self.path)
         if p.is_dir():
-            return sum(f.stat().st_size for f in p.rglob("*.txt") if f.is_file())
+            return sum(f.stat().st_size for f in text_folder_files(p, required=False))
         return p.stat().st_size
 
 
@@ -175,6 +167,11 @@ class Chunk:
     def name(self) -> str:
         return f"part-{self.input.index:05d}-{self.index:06d}"
 
+    @property
+    def block(self) -> Block:
+        """What the streaming readers read: the chunk without its place in the run."""
+        return Block(self.first_row, self.nbytes, self.byte_range, self.payload)
+
 
 def iter_chunks(inp: InputFile, columns: Columns, chunk_size: int = 10_000,
                 chunk_bytes: int = 16 * 2**20, limits: Limits = Limits()) -> Iterator[Chunk]:
@@ -185,125 +182,17 @@ def iter_chunks(inp: InputFile, columns: Columns, chunk_size: int = 10_000,
     if chunk_size < 1 or chunk_bytes < 1:
         raise ParameterError(f"chunk_size and chunk_bytes must be ≥ 1, not {chunk_size} and {chunk_bytes}")
     if inp.format == "jsonl":
-        yield from (_jsonl_gz_chunks if inp.compressed else _jsonl_chunks)(inp, chunk_size, chunk_bytes)
-    elif inp.format in ("csv", "tsv"):
-        yield from _csv_chunks(inp, columns, chunk_size, chunk_bytes, limits)
+        blocks = jsonl_blocks(inp.path, chunk_size, chunk_bytes)
+    elif inp.format in SEPARATORS:
+        blocks = delimited_blocks(inp.path, SEPARATORS[inp.format], chunk_size, chunk_bytes, encoding=limits.encoding,
+                                  check_header=columns.check_header)
     elif inp.format == "parquet":
-        yield from _parquet_chunks(inp, columns, chunk_size)
+        blocks = parquet_blocks(inp.path, chunk_size, [*columns.resolved().values(), *columns.keep],
+                                check_header=columns.check_header)
     else:
-        yield from _folder_chunks(inp, chunk_size, chunk_bytes)
-
-
-def _jsonl_chunks(inp: InputFile, chunk_size: int, chunk_bytes: int) -> Iterator[Chunk]:
-    # Only line boundaries are found here (buffered readline, C speed); the worker reads the bytes.
-    with open(inp.path, "rb") as f:
-        index, start, first_line, line, lines, pos = 0, 0, 1, 1, 0, 0
-        for raw in f:
-            pos += len(raw)
-            line += 1
-            lines += 1
-            if lines >= chunk_size or pos - start >= chunk_bytes:
-                yield Chunk(inp, index, first_line, pos - start, byte_range=(start, pos))
-                index, start, first_line, lines = index + 1, pos, line, 0
-        if pos > start or index == 0:
-            yield Chunk(inp, index, first_line, pos - start, byte_range=(start, pos))
-
-
-def _jsonl_gz_chunks(inp: InputFile, chunk_size: int, chunk_bytes: int) -> Iterator[Chunk]:
-    with open(inp.path, "rb") as raw_file:
-        try:
-            with gzip.GzipFile(fileobj=raw_file) as f:
-                index, first_line, line, buf, size, done = 0, 1, 1, [], 0, 0
-                for raw in f:
-                    buf.append(raw)
-                    size += len(raw)
-                    line += 1
-                    if len(buf) >= chunk_size or size >= chunk_bytes:
-                        now = raw_file.tell()
-                        yield Chunk(inp, index, first_line, now - done, payload=b"".join(buf))
-                        index, first_line, buf, size, done = index + 1, line, [], 0, now
-        except (OSError, EOFError) as exc:  # a truncated or corrupt archive: rows past it cannot be counted
-            raise InputError(f"not a valid gzip file past line {line - 1} ({exc})", file=inp.path) from None
-        if buf or index == 0:
-            yield Chunk(inp, index, first_line, raw_file.tell() - done, payload=b"".join(buf))
-
-
-class _CountingReader(io.RawIOBase):
-    """Wraps a binary file and counts the bytes read, for progress in MB."""
-
-    def __init__(self, f):
-        self.f, self.count = f, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        n = self.f.readinto(b)
-        self.count += n or 0
-        return n
-
-
-def _csv_chunks(inp: InputFile, columns: Columns, chunk_size: int, chunk_bytes: int, limits: Limits) -> Iterator[Chunk]:
-    csv.field_size_limit(sys.maxsize)  # sizes are checked per field against Limits instead
-    opener = gzip.open if inp.compressed else open
-    with opener(inp.path, "rb") as binary:
-        counter = _CountingReader(binary)
-        # surrogateescape keeps undecodable bytes visible to the worker, which rejects that row only
-        text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 20), encoding=limits.encoding,
-                                errors="surrogateescape", newline="")
-        reader = csv.reader(text, delimiter="," if inp.format == "csv" else "\t")
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError("the file is empty (no header row)", file=inp.path) from None
-        if header and header[0].startswith("\ufeff"):
-            header[0] = header[0][1:]
-        columns.check_header(header, inp.path)
-        index, first, row, rows, size, done = 0, 1, 1, [], 0, 0
-        for record in reader:
-            rows.append(record)
-            size += sum(map(len, record))
-            row += 1
-            if len(rows) >= chunk_size or size >= chunk_bytes:
-                yield Chunk(inp, index, first, counter.count - done, payload=(header, rows))
-                index, first, rows, size, done = index + 1, row, [], 0, counter.count
-        if rows or index == 0:
-            yield Chunk(inp, index, first, counter.count - done, payload=(header, rows))
-
-
-def _parquet_chunks(inp: InputFile, columns: Columns, chunk_size: int) -> Iterator[Chunk]:
-    import pyarrow.parquet as pq
-
-    try:
-        pf = pq.ParquetFile(inp.path)
-    except Exception as exc:  # pyarrow raises several types for a broken file
-        raise InputError(f"cannot read Parquet ({exc})", file=inp.path) from None
-    names = pf.schema_arrow.names
-    columns.check_header(names, inp.path)
-    wanted = [n for n in dict.fromkeys([*columns.resolved().values(), *columns.keep]) if n in names]
-    total_rows, size = max(pf.metadata.num_rows, 1), Path(inp.path).stat().st_size
-    first = 1
-    for index, batch in enumerate(pf.iter_batches(batch_size=chunk_size, columns=wanted)):
-        yield Chunk(inp, index, first, size * batch.num_rows // total_rows, payload=batch)
-        first += batch.num_rows
-    if first == 1:  # an empty file still gets its (empty) part, so that every input is accounted for
-        yield Chunk(inp, 0, 1, size, payload=None)
-
-
-def _folder_chunks(inp: InputFile, chunk_size: int, chunk_bytes: int) -> Iterator[Chunk]:
-    root = Path(inp.path)
-    files = sorted(p for p in root.rglob("*.txt") if p.is_file())
-    if not files:
-        raise InputError("no .txt files in this folder", file=inp.path)
-    index, first, batch, size = 0, 1, [], 0
-    for i, path in enumerate(files, start=1):
-        batch.append(str(path))
-        size += path.stat().st_size
-        if len(batch) >= chunk_size or size >= chunk_bytes:
-            yield Chunk(inp, index, first, size, payload=batch)
-            index, first, batch, size = index + 1, i + 1, [], 0
-    if batch:
-        yield Chunk(inp, index, first, size, payload=batch)
+        blocks = text_folder_blocks(inp.path, chunk_size, chunk_bytes)
+    for index, block in enumerate(blocks):
+        yield Chunk(inp, index, *block)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,8 +203,8 @@ class Records:
     """Readable rows of a chunk: row numbers, the values of each role and kept field, and rejects.
 
     Values arrive in segments, in row order: lists filled row by row (:class:`_RowBuilder`) or Arrow
-    string arrays for whole blocks of lines read at once (:func:`_parse_jsonl`); :attr:`values`
-    joins them per field.
+    string arrays for whole blocks of JSONL lines read at once
+    (:func:`~framelens.readers_stream.read_jsonl_block`); :attr:`values` joins them per field.
     """
 
     rows: list[int] = field(default_factory=list)
@@ -362,7 +251,8 @@ class Records:
 
 
 class _RowBuilder:
-    """Applies the role mapping and the limits to one row at a time (the hot loop of reading)."""
+    """Applies the role mapping and the limits to one row at a time (the hot loop of reading): the
+    :class:`~framelens.readers_stream.RowSink` the streaming readers hand rows to."""
 
     def __init__(self, file: str, columns: Columns, limits: Limits, records: Records):
         self.file, self.limits, self.records = file, limits, records
@@ -372,6 +262,18 @@ class _RowBuilder:
         self.names = [name for _, name in fields]
         self.lists: list[list] = []
         self._segment: dict | None = None
+
+    @property
+    def max_field_chars(self) -> int:
+        return self.limits.max_field_chars
+
+    def reject(self, file: str, row: int | None, reason: str, raw: Any) -> None:
+        """Count a row the reader could not read, and record why."""
+        self.records.read += 1
+        self.records.reject(file, row, reason, raw)
+
+    def add_arrow(self, rows: range, columns: dict[str, Any]) -> None:
+        self.records.add_arrow(rows, columns)
 
     def add(self, row: int, get, raw: Any, check_bytes: bool = True) -> None:
         """Add the row whose field ``name`` is ``get(name)`` (``None`` when absent), or reject it.
@@ -414,253 +316,15 @@ class _RowBuilder:
 def parse_chunk(chunk: Chunk, columns: Columns, limits: Limits = Limits()) -> Records:
     """The readable rows of ``chunk`` and the rejected ones; never raises for a bad row."""
     records = Records()
-    fmt = chunk.input.format
-    # a folder's fields have fixed names (see _parse_folder); the kept fields stay empty
-    builder = _RowBuilder(chunk.input.path, columns if fmt != "folder" else Columns(keep=columns.keep), limits, records)
+    fmt, file, block = chunk.input.format, chunk.input.path, chunk.block
+    # a folder's fields have fixed names (see framelens.readers.text_file_fields); the kept fields stay empty
+    builder = _RowBuilder(file, columns if fmt != "folder" else Columns(keep=columns.keep), limits, records)
     if fmt == "jsonl":
-        if chunk.byte_range is not None:
-            start, end = chunk.byte_range
-            with open(chunk.input.path, "rb") as f:
-                f.seek(start)
-                data = f.read(end - start)
-        else:
-            data = chunk.payload
-        _parse_jsonl(data, chunk, limits, builder)
-    elif fmt in ("csv", "tsv"):
-        header, rows = chunk.payload
-        width = len(header)
-        for i, record in enumerate(rows):
-            row = chunk.first_row + i
-            if len(record) != width:
-                records.read += 1
-                sep = "," if fmt == "csv" else "\t"
-                records.reject(chunk.input.path, row, f"{len(record)} fields where the header has {width}", sep.join(record))
-                continue
-            mapping = dict(zip(header, record))
-            builder.add(row, mapping.get, mapping)
+        read_jsonl_block(file, block, builder, encoding=limits.encoding, errors=limits.errors)
+    elif fmt in SEPARATORS:
+        read_delimited_block(file, block, SEPARATORS[fmt], builder)
     elif fmt == "parquet":
-        batch = chunk.payload
-        if batch is not None and batch.num_rows:
-            data = {name: batch.column(name).to_pylist() for name in batch.schema.names}
-            for i in range(batch.num_rows):  # Arrow strings are valid UTF-8: nothing to check
-                builder.add(chunk.first_row + i, lambda name, i=i: data[name][i] if name in data else None,
-                            {k: v[i] for k, v in data.items()}, check_bytes=False)
+        read_parquet_block(block, builder)
     else:
-        _parse_folder(chunk, limits, builder)
+        read_text_folder_block(file, block, builder, encoding=limits.encoding, errors=limits.errors)
     return records
-
-
-def _parse_jsonl(data: bytes, chunk: Chunk, limits: Limits, builder: _RowBuilder) -> None:
-    if chunk.first_row == 1 and data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    fast = _ArrowJsonl.create(data, chunk, limits, builder)
-    if fast is None:
-        lines = data.split(b"\n")
-        if lines and not lines[-1]:
-            lines.pop()
-        _parse_jsonl_lines(lines, chunk.first_row, chunk.input.path, limits, builder)
-    else:
-        fast.read(0, fast.n_lines)
-
-
-def _parse_jsonl_lines(lines: Sequence[bytes], first_row: int, file: str, limits: Limits, builder: _RowBuilder) -> None:
-    """The reference reader: one line at a time with :func:`json.loads` (``lines[0]`` is line ``first_row``)."""
-    records = builder.records
-    for i, raw in enumerate(lines):
-        if not raw.strip():
-            continue
-        row = first_row + i
-        try:
-            line = raw.decode(limits.encoding, errors=limits.errors)
-        except UnicodeDecodeError as exc:
-            records.read += 1
-            records.reject(file, row, f"undecodable bytes for encoding {limits.encoding!r} at byte {exc.start} of "
-                                      f"the line", raw)
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            records.read += 1
-            records.reject(file, row, f"malformed JSON ({exc.msg} at column {exc.colno})", line)
-            continue
-        if not isinstance(record, dict):
-            records.read += 1
-            records.reject(file, row, f"each line must be a JSON object, found {type(record).__name__}", line)
-            continue
-        # strictly decoded UTF-8 holds no lone surrogate unless a \\udXXX escape put one there
-        builder.add(row, record.get, line, check_bytes=b"\\ud" in raw or b"\\uD" in raw)
-
-
-class _ArrowJsonl:
-    """Read blocks of JSONL lines with ``pyarrow.json`` (~4× faster than ``json.loads`` per line),
-    falling back to :func:`_parse_jsonl_lines` exactly where a block is not plainly clean.
-
-    A block is taken whole only when every line starts with ``{``, the bytes are valid UTF-8, Arrow
-    parses it into exactly one row per line with every wanted field a string (or null; an integer id
-    or kept field is turned into its decimal text, as ``str()`` does), no text is missing and no
-    field is over the length limit. Otherwise (a malformed or non-object line, a blank line,
-    undecodable bytes, a nested or numeric text, a lone surrogate escape…) the line at fault, when
-    known (Arrow names the row of a parse error), is read by itself line by line and the lines
-    around it go on in blocks; when it is not known the block is split in two, down to blocks of
-    :attr:`MIN_LINES` lines read line by line. So the rows, values and rejects are those of the
-    line-by-line reader, whatever the hint, and a rare bad line costs little.
-    """
-
-    MIN_LINES = 8
-    _CHANGED = re.compile(r"Column\(/(.*?)\) changed from (?:string to number|number to string)")
-    _ROW = re.compile(r" in row (\d+)")
-
-    def __init__(self, data: bytes, chunk: Chunk, limits: Limits, builder: _RowBuilder):
-        import numpy as np
-        import pyarrow as pa
-
-        self.pa, self.np = pa, np
-        self.data, self.chunk, self.limits, self.builder = data, chunk, limits, builder
-        self.buffer = pa.py_buffer(data)
-        arr = np.frombuffer(data, dtype=np.uint8)
-        ends = np.flatnonzero(arr == 0x0A)
-        if not data.endswith(b"\n"):
-            ends = np.r_[ends, len(data)]
-        self.ends = ends  # line i is data[starts[i]:ends[i]], as data.split(b"\n") cuts it
-        self.starts = np.r_[0, ends[:-1] + 1].astype(np.int64)
-        self.n_lines = int(ends.shape[0])
-        # a line must start with "{" (no blank, indented or BOM-prefixed line)
-        first = arr[np.minimum(self.starts, max(len(data) - 1, 0))] if len(data) else arr[:0]
-        self.opens = (first == 0x7B) & (self.ends > self.starts)
-        self.fields = list(dict.fromkeys(builder.names))
-        self.types = {name: pa.string() for name in self.fields}
-        # a number is accepted, as its decimal text, only where the row reader would str() it
-        self.numeric_ok = {name for name in self.fields if all(
-            role not in ("text", "source", "date", "title")
-            for role, n in zip(builder.roles, builder.names) if n == name)}
-
-    @classmethod
-    def create(cls, data: bytes, chunk: Chunk, limits: Limits, builder: _RowBuilder) -> "_ArrowJsonl | None":
-        """A fast reader for ``data``, or ``None`` where only the line-by-line reader applies."""
-        if codecs.lookup(limits.encoding).name != "utf-8" or not data:
-            return None
-        try:
-            import pyarrow.json  # noqa: F401
-        except ImportError:  # pragma: no cover - pyarrow is a dependency
-            return None
-        return cls(data, chunk, limits, builder)
-
-    def read(self, lo: int, hi: int) -> None:
-        """Lines ``lo`` to ``hi - 1``, in order: in Arrow blocks where they are clean, the others
-        line by line."""
-        while lo < hi:
-            fault = self._block(lo, hi)
-            if fault is None:
-                return
-            if lo <= fault < hi and hi - lo > 1:  # the line at fault alone, then the rest
-                self.read(lo, fault)
-                self._lines(fault, fault + 1)
-                lo = fault + 1
-            elif hi - lo >= 2 * self.MIN_LINES:  # somewhere in the block: halve it
-                mid = (lo + hi) // 2
-                self.read(lo, mid)
-                lo = mid
-            else:
-                self._lines(lo, hi)
-                return
-
-    def _lines(self, lo: int, hi: int) -> None:
-        lines = [self.data[s:e] for s, e in zip(self.starts[lo:hi].tolist(), self.ends[lo:hi].tolist())]
-        _parse_jsonl_lines(lines, self.chunk.first_row + lo, self.chunk.input.path, self.limits, self.builder)
-
-    def _block(self, lo: int, hi: int) -> int | None:
-        """Read lines ``lo`` to ``hi - 1`` as one block: ``None`` when done, else nothing is read
-        and the index of a line at fault is returned (-1 when unknown)."""
-        pa, np = self.pa, self.np
-        opens = self.opens[lo:hi]
-        if not opens.all():
-            return lo + int(np.argmin(opens))
-        start, stop = int(self.starts[lo]), int(self.ends[hi - 1])
-        piece = self.buffer.slice(start, stop - start)
-        try:  # the row reader rejects a line with undecodable bytes anywhere, not only in wanted fields
-            pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, stop - start], dtype=np.int64)), piece
-                                             ).validate(full=True)
-        except pa.ArrowInvalid:
-            try:
-                piece.to_pybytes().decode("utf-8")
-            except UnicodeDecodeError as exc:  # the line holding the first bad byte
-                return int(np.searchsorted(self.starts, start + exc.start, side="right")) - 1
-            return -1
-        table = self._parse(piece)
-        if isinstance(table, int):
-            return lo + table if table >= 0 else -1
-        if table.num_rows != hi - lo:
-            return -1
-        limit = self.limits.max_field_chars
-        columns = {}
-        for name in self.fields:
-            col = table.column(name)
-            if pa.types.is_integer(col.type):
-                col = col.cast(pa.string())
-            col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-            if col.null_count and name == self.builder.names[0]:  # a missing text: rejected with its line
-                return lo + int(np.argmax(col.is_null().to_numpy(zero_copy_only=False)))
-            if len(col) and col.null_count < len(col):
-                import pyarrow.compute as pc
-
-                longest = pc.max(pc.binary_length(col)).as_py()  # bytes ≥ characters: exact check only if needed
-                if longest > limit:
-                    over = pc.greater(pc.utf8_length(col), limit).fill_null(False).to_numpy(zero_copy_only=False)
-                    if over.any():
-                        return lo + int(np.argmax(over))
-            columns[name] = col
-        first = self.chunk.first_row + lo
-        self.builder.records.add_arrow(range(first, first + hi - lo),
-                                       {role: columns[name] for role, name in zip(self.builder.roles, self.builder.names)})
-        return None
-
-    def _parse(self, piece):
-        """The wanted fields of a block of lines as a Table or, if Arrow refuses it, the row it
-        names in its error (-1 if none)."""
-        import pyarrow.json as pj
-
-        pa = self.pa
-        types = dict(self.types)  # starting from the types the last block had
-        flipped: set[str] = set()
-        while True:
-            schema = pa.schema([(name, types[name]) for name in self.fields])
-            try:
-                table = pj.read_json(pa.BufferReader(piece),
-                                     read_options=pj.ReadOptions(use_threads=False, block_size=piece.size + 1),
-                                     parse_options=pj.ParseOptions(explicit_schema=schema,
-                                                                   unexpected_field_behavior="ignore"))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                m = self._CHANGED.search(str(exc))
-                name = m.group(1) if m else None
-                if name not in self.numeric_ok or name in flipped:
-                    row = self._ROW.search(str(exc))
-                    return int(row.group(1)) if row else -1
-                # integers where strings were expected or the other way round: the other type, once
-                # per field (a float, a boolean or a mix of both then fails for good)
-                flipped.add(name)
-                types[name] = pa.int64() if types[name] == pa.string() else pa.string()
-                continue
-            self.types = types
-            return table
-
-
-def _parse_folder(chunk: Chunk, limits: Limits, builder: _RowBuilder) -> None:
-    root = Path(chunk.input.path)
-    for i, name in enumerate(chunk.payload):
-        path, row = Path(name), chunk.first_row + i
-        data = path.read_bytes()
-        try:
-            text = data.decode(limits.encoding, errors=limits.errors)
-        except UnicodeDecodeError as exc:
-            builder.records.read += 1
-            builder.records.reject(name, None, f"undecodable bytes for encoding {limits.encoding!r} at byte "
-                                               f"{exc.start}", data)
-            continue
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        rel = path.relative_to(root)
-        # the same rule as framelens.readers.read_text_folder: sub-folder = source, first line = title
-        fields = {"text": text, "doc_id": rel.with_suffix("").as_posix(),
-                  "source": rel.parts[0] if len(rel.parts) > 1 else root.name,
-                  "title": next((ln.strip() for ln in text.splitlines() if ln.strip()), "")}
-        builder.add(row, fields.get, text)

@@ -7,14 +7,14 @@
 * :func:`ngram_table` counts every 1…n-gram of lower-cased ``\\w+`` tokens per group, in a few
   vectorised passes (the texts' UTF-8 bytes classified with NumPy, Arrow hash encoding, integer
   codes for n-grams).
-* :class:`ResultTable` is a DataFrame whose notebook display starts with what was computed.
+* :class:`~framelens.results.ResultTable` (defined in :mod:`framelens.results`, re-exported here)
+  is the DataFrame every comparison returns.
 """
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass
-from html import escape
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
@@ -786,64 +786,6 @@ def _token_codes(blocks: list, decode: list, V: int, hi: int) -> list[np.ndarray
 
 # ---------------------------------------------------------------------------------------------
 # results
-def provenance_record(corpus: Any = None, lexicon: Any = None, params: dict | None = None, *, kind: str) -> dict:
-    """The provenance dict for ``attrs["framelens"]`` (uses :mod:`framelens.provenance` when present)."""
-    try:
-        from ..provenance import provenance
-
-        record = provenance(corpus=corpus, lexicon=lexicon, params=params)
-    except ImportError:  # a build without the provenance module: the essentials only
-        from .._version import __version__
-
-        record = {"framelens_version": __version__, "params": params}
-        if corpus is not None:
-            record["corpus"] = {"sha256": getattr(corpus, "fingerprint", None), "n_docs": len(corpus)}
-        if lexicon is not None:
-            record["lexicon"] = lexicon.provenance()
-    record["kind"] = kind
-    return record
-
-
-class ResultTable(pd.DataFrame):
-    """A DataFrame of comparison results whose notebook display says what was computed.
-
-    It behaves as a plain DataFrame; ``attrs["framelens"]`` holds the provenance (corpus and lexicon
-    fingerprints, parameters, seed, versions), and ``_repr_html_`` shows a one-paragraph summary
-    of it — and of any groups flagged in ``note`` — above the table, as quanteda prints its keyness
-    objects.
-    """
-
-    @property
-    def _constructor(self):
-        return ResultTable
-
-    def _summary_html(self) -> str:
-        record = self.attrs.get("framelens") or {}
-        kind = record.get("kind", "result")
-        params = record.get("params") or {}
-        shown = ", ".join(f"{k}={v!r}" for k, v in params.items() if v is not None and k != "label_families")
-        parts = [f"<b>framelens {escape(str(kind))}</b>", escape(shown)]
-        corpus = record.get("corpus") or {}
-        if corpus.get("sha256"):
-            parts.append(f"corpus {escape(str(corpus.get('name') or ''))} sha256 {escape(corpus['sha256'][:12])}…")
-        lexicon = record.get("lexicon") or {}
-        if lexicon.get("name"):
-            parts.append(f"lexicon {escape(str(lexicon['name']))} v{escape(str(lexicon.get('version')))}")
-        text = "; ".join(p for p in parts if p)
-        if "note" in self.columns and "group" in self.columns:
-            flagged = self.loc[self["note"].astype(str) != "", ["group", "note"]].drop_duplicates()
-            if len(flagged):
-                items = "".join(f"<li>{escape(str(g))}: {escape(str(n))}</li>" for g, n in flagged.head(10).itertuples(index=False))
-                more = f"<li>… {len(flagged) - 10} more</li>" if len(flagged) > 10 else ""
-                text += f"<br>Flagged (kept, interpret with care):<ul>{items}{more}</ul>"
-        return f"<p>{text}</p>"
-
-    def _repr_html_(self) -> str | None:
-        body = super()._repr_html_()
-        return None if body is None else self._summary_html() + body
-
-
-def result_table(frame: pd.DataFrame, record: dict) -> ResultTable:
-    out = ResultTable(frame)
-    out.attrs["framelens"] = record
-    return out
+# ResultTable, its provenance record and constructor live in framelens.results (every stage returns
+# them); re-exported here for the comparison modules that import them from this one.
+from ..results import ResultTable, provenance_record, result_table  # noqa: E402, F401

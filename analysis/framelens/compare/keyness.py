@@ -65,6 +65,11 @@ METHODS = ("log_odds_dirichlet", "chi2", "g2")
 #: added to both counts in ``log_ratio``
 CONTINUITY = 0.5
 PAIRS = "pairs"
+#: Result columns kept in float64; the other statistics are stored as float32. Everything is
+#: computed in float64 (and sorted on it); float32 keeps 7 significant digits — more than any
+#: count supports — and a full-vocabulary table of millions of rows in half the memory. P-values
+#: need float64's range (a G² p-value reaches 1e-300).
+_FLOAT64_COLUMNS = {"p": np.float64, "p_adj": np.float64}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,7 +466,7 @@ def _keyness_columns(table: Any, n_terms: int, names: list[str], *, method: str,
     term = np.empty(R, dtype=np.int32)
     values = {"count": np.empty(R, dtype=count_dtype), "count_other": np.empty(R, dtype=count_dtype)}
     for name in float_cols:
-        values[name] = np.empty(R, dtype=np.float64)
+        values[name] = np.empty(R, dtype=_FLOAT64_COLUMNS.get(name, np.float32))
 
     start = 0
     for (g, others, ref_label), keep, length in zip(comparisons, keeps, lengths):
@@ -517,8 +522,9 @@ def _keyness_columns(table: Any, n_terms: int, names: list[str], *, method: str,
             if name == "p_adj":
                 column[start:stop] = u["p_adj"]
             else:
-                # mode="clip": the indices are valid, and the default mode buffers the output
-                np.take(u[name], rows, out=column[start:stop], mode="clip")
+                # mode="clip": the indices are valid, and the default mode buffers the output.
+                # u holds one float64 value per distinct triple: cast before the gather.
+                np.take(u[name].astype(column.dtype, copy=False), rows, out=column[start:stop], mode="clip")
         del rows, u
         start = stop
     release_memory()  # what counting and the comparisons freed, now that the result is written
@@ -627,8 +633,10 @@ def keyness(
         groups (or other sides) with fewer than 5 documents — or, with a lexicon, fewer than 10 hits
         in the label's family; they are kept. The name columns (``group``, ``reference``, ``term``,
         ``family``, the ``by`` keys, ``note``) are categorical, their categories in alphabetical
-        order: a million-term table stores each n-gram's text once. ``attrs["framelens"]`` holds
-        the provenance.
+        order: a million-term table stores each n-gram's text once. Counts are int32 (int64 past
+        2³¹), ``p`` and ``p_adj`` float64, the other statistics float32 (computed and sorted in
+        float64; 7 significant digits stored, half the memory). ``attrs["framelens"]`` holds the
+        provenance.
 
     Examples
     --------
@@ -676,7 +684,7 @@ def keyness(
         table, totals, tokens, n_terms = ng.table, ng.totals, ng.tokens, len(ng)
         term_code, term_categories = _alphabetical(ng)
         del ng
-        release_memory(heap=False)  # Arrow's share of what counting and naming left behind
+        release_memory()  # TRIAL
     res = _keyness_columns(table, n_terms, groups.names, method=method, reference=reference, totals=totals,
                            tokens=tokens, prior_scale=prior_scale, min_count=mc, strata=groups.strata,
                            group_frame=groups.frame, by=groups.by, term_code=term_code)

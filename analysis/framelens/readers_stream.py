@@ -1,0 +1,513 @@
+"""Streaming readers: inputs of any size read block by block, every row located, a bad row reported
+and never raised.
+
+The counterpart of :mod:`framelens.readers` (one whole input → one DataFrame) for
+:mod:`framelens.batch`, split in two so that the process which cuts an input stays light:
+
+* the ``*_blocks`` functions *cut* one input into :class:`Block` s of bounded rows and bytes. For
+  uncompressed JSONL a block is a byte range the reader reads itself; for ``.jsonl.gz`` the
+  decompressed lines, for CSV/TSV the parsed records (quoted fields may hold line breaks, so CSV must
+  be parsed to be cut), for Parquet an Arrow record batch and for a folder its list of ``.txt`` files
+  travel with the block. Cutting is deterministic: the same input and bounds give the same blocks.
+* the ``read_*_block`` functions (in a worker) hand each row of a block to a :class:`RowSink`:
+  ``sink.add`` with its row number and a getter for its fields, or ``sink.reject`` with the reason
+  — never an exception for one bad row. UTF-8 JSONL is read in blocks of lines with ``pyarrow.json``
+  where a block is clean, and line by line (``json.loads``) around the lines that are not (see
+  :class:`_ArrowJsonl`): the same rows, values and rejects either way.
+
+Row numbers follow :mod:`framelens.readers`: JSONL rows are physical line numbers (blank lines are
+skipped and not counted as read), CSV/TSV and Parquet rows are 1-based data records, a folder's rows
+are the 1-based position of the file in sorted order. The rules shared with the whole-file readers
+(which lines are JSON records, which files a folder holds, a text file's fields) are theirs:
+:func:`~framelens.readers.json_record`, :func:`~framelens.readers.text_folder_files`,
+:func:`~framelens.readers.text_file_fields`.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator, NamedTuple, Protocol, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .readers import json_record, text_file_fields, text_folder_files
+
+#: ``check_header(names, file)``: raises :class:`InputError` when a wanted field is not among ``names``
+HeaderCheck = Callable[[Sequence[str], str], None]
+
+
+class Block(NamedTuple):
+    """A piece of one input: the row (or line) number of its first row, the input bytes it accounts
+    for (compressed bytes for ``.gz``, for progress), and either the byte range to read or the
+    already read rows (``payload``)."""
+
+    first_row: int
+    nbytes: int
+    byte_range: tuple[int, int] | None = None
+    payload: Any = None
+
+
+class RowSink(Protocol):
+    """What the ``read_*_block`` functions hand rows to (the batch's row builder).
+
+    ``names`` are the fields wanted, the text field first, and ``roles`` the role each plays
+    (``"text"``, ``"source"``, ``"doc_id"``, ``"date"``, ``"title"`` or a kept field's own name).
+    """
+
+    names: list[str]
+    roles: list[str]
+    max_field_chars: int
+
+    def add(self, row: int, get: Callable[[str], Any], raw: Any, check_bytes: bool = True) -> None:
+        """A readable row: ``get(name)`` is the value of field ``name`` (``None`` when absent);
+        ``check_bytes=False`` where the reader guarantees no undecodable bytes."""
+
+    def reject(self, file: str, row: int | None, reason: str, raw: Any) -> None:
+        """A row read but unreadable, with the reason and its raw text."""
+
+    def add_arrow(self, rows: range, columns: dict[str, Any]) -> None:
+        """A block of rows read at once: role → Arrow string array."""
+
+
+def _compressed(path: str | os.PathLike) -> bool:
+    return os.fspath(path).lower().endswith(".gz")
+
+
+# ---------------------------------------------------------------------------------------------
+# cutting
+# ---------------------------------------------------------------------------------------------
+def jsonl_blocks(path: str, max_rows: int, max_bytes: int) -> Iterator[Block]:
+    """Cut a JSONL file (``.gz`` too) into blocks of at most ``max_rows`` lines and about
+    ``max_bytes`` bytes; an empty file still gives one (empty) block.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "news.jsonl"
+    >>> _ = p.write_text('{"text": "a"}\\n{"text": "b"}\\n{"text": "c"}\\n')
+    >>> [(b.first_row, b.byte_range) for b in jsonl_blocks(str(p), 2, 1 << 20)]
+    [(1, (0, 28)), (3, (28, 42))]
+    """
+    return (_jsonl_gz_blocks if _compressed(path) else _jsonl_ranges)(path, max_rows, max_bytes)
+
+
+def _jsonl_ranges(path: str, max_rows: int, max_bytes: int) -> Iterator[Block]:
+    # Only line boundaries are found here (the worker reads the bytes), a buffer at a time with
+    # NumPy: a Python step per line costs the main process seconds per GB of short documents.
+    start, first_line, lines, yielded = 0, 1, 0, False  # the open block: offset, line number, lines
+    size = 0
+    for ends in _line_ends(path):
+        i, size = 0, int(ends[-1])
+        while i < len(ends):
+            # the block ends at the line that makes it max_rows lines or max_bytes bytes long
+            k = min(i + max_rows - lines - 1, max(i, int(np.searchsorted(ends, start + max_bytes))))
+            if k >= len(ends):
+                lines += len(ends) - i
+                break
+            pos = int(ends[k])
+            yield Block(first_line, pos - start, byte_range=(start, pos))
+            first_line += lines + k - i + 1
+            start, lines, yielded, i = pos, 0, True, k + 1
+    if size > start or not yielded:
+        yield Block(first_line, size - start, byte_range=(start, size))
+
+
+def _line_ends(path: str, buffer: int = 1 << 23) -> Iterator[np.ndarray]:
+    """The byte offsets just past each line of a file, a buffer at a time (the last line may lack
+    its newline)."""
+    base, last = 0, 0
+    with open(path, "rb") as f:
+        while buf := f.read(buffer):
+            ends = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 0x0A) + (base + 1)
+            base += len(buf)
+            if len(ends):
+                last = int(ends[-1])
+                yield ends
+    if base > last:
+        yield np.array([base], dtype=np.int64)
+
+
+def _jsonl_gz_blocks(path: str, max_rows: int, max_bytes: int) -> Iterator[Block]:
+    with open(path, "rb") as raw_file:
+        try:
+            with gzip.GzipFile(fileobj=raw_file) as f:
+                first_line, line, buf, size, done, yielded = 1, 1, [], 0, 0, False
+                for raw in f:
+                    buf.append(raw)
+                    size += len(raw)
+                    line += 1
+                    if len(buf) >= max_rows or size >= max_bytes:
+                        now = raw_file.tell()
+                        yield Block(first_line, now - done, payload=b"".join(buf))
+                        first_line, buf, size, done, yielded = line, [], 0, now, True
+        except (OSError, EOFError) as exc:  # a truncated or corrupt archive: rows past it cannot be counted
+            raise InputError(f"not a valid gzip file past line {line - 1} ({exc})", file=path) from None
+        if buf or not yielded:
+            yield Block(first_line, raw_file.tell() - done, payload=b"".join(buf))
+
+
+class _CountingReader(io.RawIOBase):
+    """Wraps a binary file and counts the bytes read, for progress in MB."""
+
+    def __init__(self, f):
+        self.f, self.count = f, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self.f.readinto(b)
+        self.count += n or 0
+        return n
+
+
+def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, encoding: str = "utf-8",
+                     check_header: HeaderCheck | None = None) -> Iterator[Block]:
+    """Cut a CSV/TSV file (``.gz`` too) into blocks of at most ``max_rows`` records and about
+    ``max_chars`` characters; each block's payload is ``(header, records)``.
+
+    Undecodable bytes are kept as lone surrogates (``surrogateescape``) for the reader of the row to
+    reject or replace; a file without a header row raises :class:`InputError`, and so does
+    ``check_header(header, path)``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "news.csv"
+    >>> _ = p.write_text('id,text\\n1,"Rebels\\nadvanced"\\n2,The army said\\n')
+    >>> [(b.first_row, b.payload) for b in delimited_blocks(str(p), ",", 1, 1 << 20)]
+    [(1, (['id', 'text'], [['1', 'Rebels\\nadvanced']])), (2, (['id', 'text'], [['2', 'The army said']]))]
+    """
+    csv.field_size_limit(sys.maxsize)  # sizes are checked per field by the reader of the rows instead
+    opener = gzip.open if _compressed(path) else open
+    with opener(path, "rb") as binary:
+        counter = _CountingReader(binary)
+        text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 20), encoding=encoding,
+                                errors="surrogateescape", newline="")
+        reader = csv.reader(text, delimiter=sep)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputError("the file is empty (no header row)", file=path) from None
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        if check_header is not None:
+            check_header(header, path)
+        first, row, rows, size, done, yielded = 1, 1, [], 0, 0, False
+        for record in reader:
+            rows.append(record)
+            size += sum(map(len, record))
+            row += 1
+            if len(rows) >= max_rows or size >= max_chars:
+                yield Block(first, counter.count - done, payload=(header, rows))
+                first, rows, size, done, yielded = row, [], 0, counter.count, True
+        if rows or not yielded:
+            yield Block(first, counter.count - done, payload=(header, rows))
+
+
+def parquet_blocks(path: str, max_rows: int, fields: Sequence[str], *,
+                   check_header: HeaderCheck | None = None) -> Iterator[Block]:
+    """Cut a Parquet file into record batches of at most ``max_rows`` rows holding those of
+    ``fields`` that it has; an empty file gives one block with ``payload=None``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "news.parquet"
+    >>> pd.DataFrame({"text": ["a", "b", "c"], "other": [1, 2, 3]}).to_parquet(p)
+    >>> blocks = parquet_blocks(str(p), 2, ["text", "source"])
+    >>> [(b.first_row, b.payload.num_rows, b.payload.schema.names) for b in blocks]
+    [(1, 2, ['text']), (3, 1, ['text'])]
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a broken file
+        raise InputError(f"cannot read Parquet ({exc})", file=path) from None
+    names = pf.schema_arrow.names
+    if check_header is not None:
+        check_header(names, path)
+    wanted = [n for n in dict.fromkeys(fields) if n in names]
+    total_rows, size = max(pf.metadata.num_rows, 1), Path(path).stat().st_size
+    first = 1
+    for batch in pf.iter_batches(batch_size=max_rows, columns=wanted):
+        yield Block(first, size * batch.num_rows // total_rows, payload=batch)
+        first += batch.num_rows
+    if first == 1:  # an empty file still gets its (empty) block, so that every input is accounted for
+        yield Block(1, size, payload=None)
+
+
+def text_folder_blocks(path: str, max_files: int, max_bytes: int) -> Iterator[Block]:
+    """Cut a folder of ``.txt`` files (:func:`~framelens.readers.text_folder_files`) into lists of
+    at most ``max_files`` file names and about ``max_bytes`` bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("a", "b", "c"): _ = (root / f"{name}.txt").write_text("Rebels advanced.")
+    >>> [(b.first_row, [pathlib.Path(f).name for f in b.payload]) for b in text_folder_blocks(str(root), 2, 1 << 20)]
+    [(1, ['a.txt', 'b.txt']), (3, ['c.txt'])]
+    """
+    first, batch, size = 1, [], 0
+    for i, file in enumerate(text_folder_files(path), start=1):
+        batch.append(str(file))
+        size += file.stat().st_size
+        if len(batch) >= max_files or size >= max_bytes:
+            yield Block(first, size, payload=batch)
+            first, batch, size = i + 1, [], 0
+    if batch:
+        yield Block(first, size, payload=batch)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading (in the worker)
+# ---------------------------------------------------------------------------------------------
+def read_delimited_block(file: str, block: Block, sep: str, sink: RowSink) -> None:
+    """The records of a :func:`delimited_blocks` block; one whose field count differs from the
+    header's is rejected."""
+    header, rows = block.payload
+    width = len(header)
+    for i, record in enumerate(rows):
+        row = block.first_row + i
+        if len(record) != width:
+            sink.reject(file, row, f"{len(record)} fields where the header has {width}", sep.join(record))
+            continue
+        mapping = dict(zip(header, record))
+        sink.add(row, mapping.get, mapping)
+
+
+def read_parquet_block(block: Block, sink: RowSink) -> None:
+    """The rows of a :func:`parquet_blocks` block."""
+    batch = block.payload
+    if batch is None or not batch.num_rows:
+        return
+    data = {name: batch.column(name).to_pylist() for name in batch.schema.names}
+    for i in range(batch.num_rows):  # Arrow strings are valid UTF-8: nothing to check
+        sink.add(block.first_row + i, lambda name, i=i: data[name][i] if name in data else None,
+                 {k: v[i] for k, v in data.items()}, check_bytes=False)
+
+
+def read_text_folder_block(root: str, block: Block, sink: RowSink, *, encoding: str = "utf-8",
+                           errors: str = "strict") -> None:
+    """The documents of a :func:`text_folder_blocks` block, with the fields of
+    :func:`~framelens.readers.text_file_fields`; a file that does not decode is rejected, named by
+    its own path."""
+    root_path = Path(root)
+    for i, name in enumerate(block.payload):
+        path, row = Path(name), block.first_row + i
+        data = path.read_bytes()
+        try:
+            text = data.decode(encoding, errors=errors)
+        except UnicodeDecodeError as exc:
+            sink.reject(name, None, f"undecodable bytes for encoding {encoding!r} at byte {exc.start}", data)
+            continue
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        fields = text_file_fields(root_path, path, text)
+        sink.add(row, fields.get, text)
+
+
+def read_jsonl_block(file: str, block: Block, sink: RowSink, *, encoding: str = "utf-8",
+                     errors: str = "strict") -> None:
+    """The records of a :func:`jsonl_blocks` block (its byte range of ``file`` is read here)."""
+    if block.byte_range is not None:
+        start, end = block.byte_range
+        with open(file, "rb") as f:
+            f.seek(start)
+            data = f.read(end - start)
+    else:
+        data = block.payload
+    if block.first_row == 1 and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    fast = _ArrowJsonl.create(data, block.first_row, file, sink, encoding, errors)
+    if fast is None:
+        lines = data.split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        _read_lines(lines, block.first_row, file, sink, encoding, errors)
+    else:
+        fast.read(0, fast.n_lines)
+
+
+def _read_lines(lines: Sequence[bytes], first_row: int, file: str, sink: RowSink, encoding: str, errors: str) -> None:
+    """The reference reader: one line at a time with :func:`json.loads` (``lines[0]`` is line ``first_row``)."""
+    for i, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        row = first_row + i
+        try:
+            line = raw.decode(encoding, errors=errors)
+        except UnicodeDecodeError as exc:
+            sink.reject(file, row, f"undecodable bytes for encoding {encoding!r} at byte {exc.start} of the line", raw)
+            continue
+        try:
+            record = json_record(line)
+        except ValueError as exc:
+            sink.reject(file, row, str(exc), line)
+            continue
+        # strictly decoded UTF-8 holds no lone surrogate unless a \\udXXX escape put one there
+        sink.add(row, record.get, line, check_bytes=b"\\ud" in raw or b"\\uD" in raw)
+
+
+class _ArrowJsonl:
+    """Read blocks of JSONL lines with ``pyarrow.json`` (~4× faster than ``json.loads`` per line),
+    falling back to :func:`_read_lines` exactly where a block is not plainly clean.
+
+    A block is taken whole only when every line starts with ``{``, the bytes are valid UTF-8, Arrow
+    parses it into exactly one row per line with every wanted field a string (or null; an integer id
+    or kept field is turned into its decimal text, as ``str()`` does), no text is missing and no
+    field is over the length limit. Otherwise (a malformed or non-object line, a blank line,
+    undecodable bytes, a nested or numeric text, a lone surrogate escape…) the line at fault, when
+    known (Arrow names the row of a parse error), is read by itself line by line and the lines
+    around it go on in blocks; when it is not known the block is split in two, down to blocks of
+    :attr:`MIN_LINES` lines read line by line. So the rows, values and rejects are those of the
+    line-by-line reader, whatever the hint, and a rare bad line costs little.
+    """
+
+    MIN_LINES = 8
+    _CHANGED = re.compile(r"Column\(/(.*?)\) changed from (?:string to number|number to string)")
+    _ROW = re.compile(r" in row (\d+)")
+
+    def __init__(self, data: bytes, first_row: int, file: str, sink: RowSink, encoding: str, errors: str):
+        import numpy as np
+        import pyarrow as pa
+
+        self.pa, self.np = pa, np
+        self.data, self.first_row, self.file, self.sink = data, first_row, file, sink
+        self.encoding, self.errors = encoding, errors  # a UTF-8 codec, spelled as the user did (for messages)
+        self.buffer = pa.py_buffer(data)
+        arr = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 0x0A)
+        if not data.endswith(b"\n"):
+            ends = np.r_[ends, len(data)]
+        self.ends = ends  # line i is data[starts[i]:ends[i]], as data.split(b"\n") cuts it
+        self.starts = np.r_[0, ends[:-1] + 1].astype(np.int64)
+        self.n_lines = int(ends.shape[0])
+        # a line must start with "{" (no blank, indented or BOM-prefixed line)
+        first = arr[np.minimum(self.starts, max(len(data) - 1, 0))] if len(data) else arr[:0]
+        self.opens = (first == 0x7B) & (self.ends > self.starts)
+        self.fields = list(dict.fromkeys(sink.names))
+        self.types = {name: pa.string() for name in self.fields}
+        # a number is accepted, as its decimal text, only where the row reader would str() it
+        self.numeric_ok = {name for name in self.fields if all(
+            role not in ("text", "source", "date", "title")
+            for role, n in zip(sink.roles, sink.names) if n == name)}
+
+    @classmethod
+    def create(cls, data: bytes, first_row: int, file: str, sink: RowSink, encoding: str,
+               errors: str) -> "_ArrowJsonl | None":
+        """A fast reader for ``data``, or ``None`` where only the line-by-line reader applies."""
+        if codecs.lookup(encoding).name != "utf-8" or not data:
+            return None
+        try:
+            import pyarrow.json  # noqa: F401
+        except ImportError:  # pragma: no cover - pyarrow is a dependency
+            return None
+        return cls(data, first_row, file, sink, encoding, errors)
+
+    def read(self, lo: int, hi: int) -> None:
+        """Lines ``lo`` to ``hi - 1``, in order: in Arrow blocks where they are clean, the others
+        line by line."""
+        while lo < hi:
+            fault = self._block(lo, hi)
+            if fault is None:
+                return
+            if lo <= fault < hi and hi - lo > 1:  # the line at fault alone, then the rest
+                self.read(lo, fault)
+                self._lines(fault, fault + 1)
+                lo = fault + 1
+            elif hi - lo >= 2 * self.MIN_LINES:  # somewhere in the block: halve it
+                mid = (lo + hi) // 2
+                self.read(lo, mid)
+                lo = mid
+            else:
+                self._lines(lo, hi)
+                return
+
+    def _lines(self, lo: int, hi: int) -> None:
+        lines = [self.data[s:e] for s, e in zip(self.starts[lo:hi].tolist(), self.ends[lo:hi].tolist())]
+        _read_lines(lines, self.first_row + lo, self.file, self.sink, self.encoding, self.errors)
+
+    def _block(self, lo: int, hi: int) -> int | None:
+        """Read lines ``lo`` to ``hi - 1`` as one block: ``None`` when done, else nothing is read
+        and the index of a line at fault is returned (-1 when unknown)."""
+        pa, np = self.pa, self.np
+        opens = self.opens[lo:hi]
+        if not opens.all():
+            return lo + int(np.argmin(opens))
+        start, stop = int(self.starts[lo]), int(self.ends[hi - 1])
+        piece = self.buffer.slice(start, stop - start)
+        try:  # the row reader rejects a line with undecodable bytes anywhere, not only in wanted fields
+            pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, stop - start], dtype=np.int64)), piece
+                                             ).validate(full=True)
+        except pa.ArrowInvalid:
+            try:
+                piece.to_pybytes().decode("utf-8")
+            except UnicodeDecodeError as exc:  # the line holding the first bad byte
+                return int(np.searchsorted(self.starts, start + exc.start, side="right")) - 1
+            return -1
+        table = self._parse(piece)
+        if isinstance(table, int):
+            return lo + table if table >= 0 else -1
+        if table.num_rows != hi - lo:
+            return -1
+        limit = self.sink.max_field_chars
+        columns = {}
+        for name in self.fields:
+            col = table.column(name)
+            if pa.types.is_integer(col.type):
+                col = col.cast(pa.string())
+            col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+            if col.null_count and name == self.sink.names[0]:  # a missing text: rejected with its line
+                return lo + int(np.argmax(col.is_null().to_numpy(zero_copy_only=False)))
+            if len(col) and col.null_count < len(col):
+                import pyarrow.compute as pc
+
+                longest = pc.max(pc.binary_length(col)).as_py()  # bytes ≥ characters: exact check only if needed
+                if longest > limit:
+                    over = pc.greater(pc.utf8_length(col), limit).fill_null(False).to_numpy(zero_copy_only=False)
+                    if over.any():
+                        return lo + int(np.argmax(over))
+            columns[name] = col
+        first = self.first_row + lo
+        self.sink.add_arrow(range(first, first + hi - lo),
+                            {role: columns[name] for role, name in zip(self.sink.roles, self.sink.names)})
+        return None
+
+    def _parse(self, piece):
+        """The wanted fields of a block of lines as a Table or, if Arrow refuses it, the row it
+        names in its error (-1 if none)."""
+        import pyarrow.json as pj
+
+        pa = self.pa
+        types = dict(self.types)  # starting from the types the last block had
+        flipped: set[str] = set()
+        while True:
+            schema = pa.schema([(name, types[name]) for name in self.fields])
+            try:
+                table = pj.read_json(pa.BufferReader(piece),
+                                     read_options=pj.ReadOptions(use_threads=False, block_size=piece.size + 1),
+                                     parse_options=pj.ParseOptions(explicit_schema=schema,
+                                                                   unexpected_field_behavior="ignore"))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                m = self._CHANGED.search(str(exc))
+                name = m.group(1) if m else None
+                if name not in self.numeric_ok or name in flipped:
+                    row = self._ROW.search(str(exc))
+                    return int(row.group(1)) if row else -1
+                # integers where strings were expected or the other way round: the other type, once
+                # per field (a float, a boolean or a mix of both then fails for good)
+                flipped.add(name)
+                types[name] = pa.int64() if types[name] == pa.string() else pa.string()
+                continue
+            self.types = types
+            return table
