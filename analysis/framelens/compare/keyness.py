@@ -684,7 +684,7 @@ def keyness(
         table, totals, tokens, n_terms = ng.table, ng.totals, ng.tokens, len(ng)
         term_code, term_categories = _alphabetical(ng)
         del ng
-        release_memory()  # TRIAL
+        release_memory(heap=False)  # Arrow's share of what counting and naming left behind
     res = _keyness_columns(table, n_terms, groups.names, method=method, reference=reference, totals=totals,
                            tokens=tokens, prior_scale=prior_scale, min_count=mc, strata=groups.strata,
                            group_frame=groups.frame, by=groups.by, term_code=term_code)
