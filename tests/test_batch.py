@@ -306,6 +306,7 @@ def test_aggregate_equals_score_by(tmp_path, by):
     expected = reference(df, by=by)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
     assert got.attrs["framelens"]["lexicon"]["sha256"] == mini_lexicon().fingerprint
+    assert isinstance(got, framelens.ResultTable) and got.attrs["framelens"]["kind"] == "score"  # as score(by=)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])

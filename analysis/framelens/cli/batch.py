@@ -94,6 +94,7 @@ def run_batch(args: argparse.Namespace) -> int:
     input-column options of ``framelens score``, plus the options of :func:`add_batch_arguments`.
     """
     from ..batch import aggregate, score_files
+    from ..batch.local import _keep_freed_memory
     from .common import SAMPLE, emit_table
 
     inputs = _inputs(args)
@@ -112,6 +113,9 @@ def run_batch(args: argparse.Namespace) -> int:
         kwargs["chunk_size"] = args.chunk_size
     if args.chunk_mb is not None:
         kwargs["chunk_bytes"] = max(int(args.chunk_mb * 1e6), 1)
+    # This process is the CLI's own (not a notebook's): like the pool's workers, it may keep freed
+    # memory for the next chunk (it scores chunks itself with --jobs 1, and assembles the output)
+    _keep_freed_memory()
     result = score_files(
         inputs, args.lexicon, args.out,
         jobs=args.jobs, text=getattr(args, "text_column", None), source=getattr(args, "source_column", None),
