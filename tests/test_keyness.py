@@ -236,6 +236,12 @@ def test_provenance_and_notebook_display(wire_corpus):
     assert "framelens_version" in record
     html = k._repr_html_()
     assert "framelens keyness" in html and "<table" in html
+    assert "Flagged" not in html  # every group has enough documents
+    docs = wire_corpus.docs
+    few = docs.source == docs.source.iloc[0]
+    small = wire_corpus.subset(~few | (few.cumsum() <= 3))  # one outlet keeps 3 documents
+    html = keyness(small, ngram_range=(1, 1), min_count=1)._repr_html_()  # note is categorical here
+    assert "Flagged" in html and f"<li>{docs.source.iloc[0]}: " in html
     assert k.sort_values("chi2").attrs["framelens"] == record  # survives pandas operations
 
 

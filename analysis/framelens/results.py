@@ -23,6 +23,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .provenance import provenance
@@ -160,7 +161,12 @@ class ResultTable(pd.DataFrame):
         keys = ["group"] if "group" in self.columns else [c for c in by if c in self.columns]
         keys += ["family"] if "family" in self.columns else []
         note = self["note"]
-        flagged = self.loc[note.notna() & (note.astype(str) != ""), keys + ["note"]].drop_duplicates()
+        if isinstance(note.dtype, pd.CategoricalDtype):  # a million-row keyness table: test the categories
+            marked = [i for i, c in enumerate(note.cat.categories) if str(c) != ""]
+            mask = np.isin(note.cat.codes.to_numpy(), marked)
+        else:
+            mask = (note.notna() & (note.astype(str) != "")).to_numpy()
+        flagged = self.loc[mask, keys + ["note"]].drop_duplicates()
         if not len(flagged):
             return ""
         items = []
