@@ -8,7 +8,10 @@ peak of the whole tree's summed RSS.
 Measurements
 ------------
 ``match``     framelens' matching engine in memory (``Matcher.find_many``) on the first
-              ``--match-mb`` MB of texts: hyperscan and the python fallback.
+              ``--match-mb`` MB of texts: hyperscan and the python fallback; then the public
+              functions on a corpus already loaded: ``framelens.score`` (per document, on the same
+              texts) and ``framelens.match`` (one row per hit with its sentence number, which needs
+              NLTK's Punkt: on the first ``--public-mb`` MB).
 ``baseline``  on the same texts: naive pandas ``Series.str.count`` per pattern (on ``--naive-mb`` MB,
               it is slow), one alternation regex with a named group per label, scikit-learn
               ``CountVectorizer(vocabulary=..., ngram_range=(1, n))`` (globs reduced to their stem,
@@ -99,6 +102,19 @@ def child(kind: str, lexicon: str, data: str, mb: float, engine: str) -> dict:
         matcher = compile_lexicon(lex, engine=engine)
         t0, c0 = time.perf_counter(), time.process_time()
         hits = len(matcher.find_many(texts))
+    elif kind in ("framelens.score", "framelens.match"):
+        # the public functions on a corpus already loaded (the lexicon compiled once before), one
+        # row per document or per hit; match also numbers each hit's sentence (NLTK Punkt)
+        import pandas as pd
+
+        import framelens
+        from framelens.matching import compile_lexicon
+
+        corpus = framelens.read_corpus(pd.DataFrame({"doc_id": [str(i) for i in range(len(texts))], "text": texts}))
+        compile_lexicon(lex, engine=engine)
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = getattr(framelens, kind.split(".")[1])(corpus, lex, engine=engine)
+        hits = int(out["hits"].sum()) if "hits" in out else len(out)
     elif kind == "pandas_str_count":
         import pandas as pd
 
@@ -296,7 +312,7 @@ def run_cli(data: Path, lexicon: str, jobs: int, workdir: Path, single_file: boo
 
 
 def fmt_row(r: dict) -> str:
-    what = r["kind"] if r["kind"] != "match" else f"match/{r['engine']}"
+    what = f"match/{r['engine']}" if r["kind"] == "match" else r["kind"]
     if r["kind"] == "cli":
         what = f"cli jobs={r['jobs']}"
     size = f"{r['mb']:.0f} MB" if r["mb"] >= 10 else f"{r['mb']:.1f} MB"
@@ -326,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from", dest="source", default="abp", help="base corpus for the generator (abp, sample, a JSONL)")
     p.add_argument("--match-mb", type=float, default=20, help="MB of text for the in-memory measurements")
     p.add_argument("--naive-mb", type=float, default=1, help="MB of text for the naive pandas baseline")
+    p.add_argument("--public-mb", type=float, default=2, help="MB of text for framelens.match (it splits sentences)")
     p.add_argument("--only", choices=("match", "baseline", "cli"), action="append", help="run only these groups")
     p.add_argument("--out-dir", action="store_true", help="CLI runs write a dataset directory instead of OUT.parquet")
     p.add_argument("--repeat", type=int, default=1, help="runs per measurement; the run of median CPU time is kept")
@@ -376,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         if "match" in groups:
             for engine in ("hyperscan", "python"):
                 show(median_run(lambda: run_child("match", lexicon, texts, args.match_mb, engine), args.repeat))
+            show(median_run(lambda: run_child("framelens.score", lexicon, texts, args.match_mb), args.repeat))
+            show(median_run(lambda: run_child("framelens.match", lexicon, texts, args.public_mb), args.repeat))
         if "baseline" in groups:
             show(run_child("pandas_str_count", lexicon, texts, args.naive_mb))
             show(run_child("alternation_regex", lexicon, texts, args.match_mb))
