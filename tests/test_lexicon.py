@@ -525,3 +525,15 @@ def test_the_documented_example_loads():
     assert lex.family_ids() == ["armed_groups", "state_forces"]
     assert Pattern("FAMa", case_sensitive=True) in _label(lex, "army").patterns
     assert validate_lexicon(lex)["level"].tolist().count("warning") == 0
+
+
+def test_python_tags_in_a_lexicon_are_refused_without_running(tmp_path):
+    # a hostile lexicon: the safe loader (C or pure Python) must refuse the tag, never call os.system
+    marker = tmp_path / "ran"
+    text = (f'name: evil\nversion: "1"\nfamilies:\n  actors:\n    labels:\n      rebels:\n'
+            f'        patterns: [!!python/object/apply:os.system ["touch {marker}"]]\n')
+    with pytest.raises(LexiconError) as err:
+        parse_lexicon(text, file="evil.yaml")
+    assert "evil.yaml" in str(err.value) and err.value.line == 7
+    assert not marker.exists()
+    assert yaml_io._SafeLoader.__name__ in ("CSafeLoader", "SafeLoader")
