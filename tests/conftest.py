@@ -46,6 +46,26 @@ def mini_lexicon() -> Lexicon:
     )
 
 
+def interrupted_run(monkeypatch, after: int, run) -> None:
+    """Call ``run()`` (batch scoring with ``jobs=1``) so that it stops with KeyboardInterrupt once
+    ``after`` parts are done, as a crash mid-run would; scoring works normally again afterwards."""
+    from framelens.batch import local as batch_local
+
+    real = batch_local.process_chunk
+    done = {"n": 0}
+
+    def process_chunk(chunk, settings):
+        if done["n"] == after:
+            raise KeyboardInterrupt
+        done["n"] += 1
+        return real(chunk, settings)
+
+    monkeypatch.setattr(batch_local, "process_chunk", process_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    monkeypatch.setattr(batch_local, "process_chunk", real)
+
+
 @pytest.fixture
 def seed_text() -> str:
     return need_shared(SEED).read_text(encoding="utf-8")

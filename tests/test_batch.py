@@ -24,7 +24,7 @@ from framelens.cli import batch as cli_batch
 from framelens.errors import InputError, ParameterError
 from framelens.lexicon import write_lexicon
 
-from conftest import mini_lexicon
+from conftest import interrupted_run, mini_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -254,19 +254,8 @@ def test_resume_skips_done_parts_discards_temp_files_and_refuses_other_parameter
     full = score_files(path, mini_lexicon(), tmp_path / "full", jobs=1, chunk_size=6, progress=False, **COLUMNS)
 
     # simulate a crash after three parts: stop the run when the fourth chunk is reached
-    calls = {"n": 0}
-    real = batch_local.process_chunk
-
-    def crash_after_three(chunk, settings):
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        calls["n"] += 1
-        return real(chunk, settings)
-
-    monkeypatch.setattr(batch_local, "process_chunk", crash_after_three)
-    with pytest.raises(KeyboardInterrupt):
-        score_files(path, mini_lexicon(), out, jobs=1, chunk_size=6, progress=False, **COLUMNS)
-    monkeypatch.setattr(batch_local, "process_chunk", real)
+    interrupted_run(monkeypatch, 3, lambda: score_files(path, mini_lexicon(), out, jobs=1, chunk_size=6, progress=False,
+                                                         **COLUMNS))
     assert Manifest.read(out)["status"] == "running"
     # what a SIGKILL can leave: a partial temp file and a torn journal line
     (out / ".part-00000-000003.parquet.x1y2.tmp").write_bytes(b"PAR1 partial")
@@ -635,20 +624,9 @@ def test_single_parquet_file_resumes_from_its_parts(tmp_path, monkeypatch, jobs)
     df = make_docs(60)
     path = write_input(df, tmp_path / "news.jsonl")
     full = score_files(path, mini_lexicon(), tmp_path / "full.parquet", jobs=1, chunk_size=7, progress=False, **COLUMNS)
-    calls = {"n": 0}
-    real = batch_local.process_chunk
-
-    def crash_after_four(chunk, settings):
-        if calls["n"] == 4:
-            raise KeyboardInterrupt
-        calls["n"] += 1
-        return real(chunk, settings)
-
-    monkeypatch.setattr(batch_local, "process_chunk", crash_after_four)
     target = tmp_path / "scores.parquet"
-    with pytest.raises(KeyboardInterrupt):
-        score_files(path, mini_lexicon(), target, jobs=1, chunk_size=7, progress=False, **COLUMNS)
-    monkeypatch.setattr(batch_local, "process_chunk", real)
+    interrupted_run(monkeypatch, 4, lambda: score_files(path, mini_lexicon(), target, jobs=1, chunk_size=7,
+                                                         progress=False, **COLUMNS))
     work = tmp_path / "scores.parquet.parts"
     assert not target.exists() and len(list(work.glob("part-*.arrow"))) == 4
     assert not list(tmp_path.glob(".scores.parquet.*.tmp"))  # the half-written file was removed
@@ -664,19 +642,8 @@ def test_assembler_reads_parquet_parts_of_an_earlier_version(tmp_path, monkeypat
     df = make_docs(30)
     path = write_input(df, tmp_path / "news.jsonl")
     score_files(path, mini_lexicon(), tmp_path / "full.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
-    real = batch_local.process_chunk
-    calls = {"n": 0}
-
-    def crash_after_two(chunk, settings):
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        calls["n"] += 1
-        return real(chunk, settings)
-
-    monkeypatch.setattr(batch_local, "process_chunk", crash_after_two)
-    with pytest.raises(KeyboardInterrupt):
-        score_files(path, mini_lexicon(), tmp_path / "scores.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
-    monkeypatch.setattr(batch_local, "process_chunk", real)
+    interrupted_run(monkeypatch, 2, lambda: score_files(path, mini_lexicon(), tmp_path / "scores.parquet", jobs=1,
+                                                         chunk_size=10, progress=False, **COLUMNS))
     work = tmp_path / "scores.parquet.parts"
     for part in work.glob("part-*.arrow"):  # what the previous version left: Parquet parts
         pq.write_table(batch_local._read_part(part), part.with_suffix(".parquet"))

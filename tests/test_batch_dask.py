@@ -10,7 +10,7 @@ from framelens.batch import aggregate, score_files
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (the 'scale' extra)")
 
-from conftest import mini_lexicon  # noqa: E402
+from conftest import interrupted_run, mini_lexicon  # noqa: E402
 from test_batch import COLUMNS, make_docs, read_output, write_input  # noqa: E402
 
 
@@ -43,21 +43,8 @@ def test_dask_engine_output_equals_local_engine(tmp_path, cluster):
 def test_dask_engine_accepts_a_client_and_resumes_a_local_run(tmp_path, cluster, monkeypatch):
     df = make_docs(30)
     path = write_input(df, tmp_path / "news.jsonl")
-    from framelens.batch import local as batch_local
-
-    calls = {"n": 0}
-    real = batch_local.process_chunk
-
-    def crash_after_two(chunk, settings):
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        calls["n"] += 1
-        return real(chunk, settings)
-
-    monkeypatch.setattr(batch_local, "process_chunk", crash_after_two)
-    with pytest.raises(KeyboardInterrupt):
-        score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=5, progress=False, **COLUMNS)
-    monkeypatch.setattr(batch_local, "process_chunk", real)
+    interrupted_run(monkeypatch, 2, lambda: score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, chunk_size=5,
+                                                         progress=False, **COLUMNS))
     with distributed.Client(cluster) as client:
         resumed = score_files(path, mini_lexicon(), tmp_path / "out", engine="dask", scheduler=client, chunk_size=5,
                               progress=False, **COLUMNS)
