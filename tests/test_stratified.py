@@ -342,6 +342,9 @@ def test_keyness_within_combines_stories_and_finds_the_planted_labels():
         mine = k[(k.group == outlet) & (k.family == "armed_opposition")]
         assert mine.iloc[0]["term"] == label and mine.iloc[0]["z"] > 5  # its top term in the family
     assert (k["n_stories"] == 16).all()
+    pooled = framelens.keyness(corpus, by="source", lexicon="conflict_actors")  # the same dtypes, within or not
+    shared = [c for c in pooled.columns if c in k.columns]
+    assert len(shared) >= 10 and {c: str(k[c].dtype) for c in shared} == {c: str(pooled[c].dtype) for c in shared}
     cmh = keyness_within(corpus, lexicon="conflict_actors", story="event", method="cmh", reference="Orvane Wire")
     row = cmh[(cmh.group == "Karvia Sentinel") & (cmh.term == "militants")].iloc[0]
     # oracle: statsmodels on the per-event 2 × 2 tables (militants / other word tokens × the two outlets)

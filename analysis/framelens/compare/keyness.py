@@ -537,6 +537,27 @@ def _keyness_columns(table: Any, n_terms: int, names: list[str], *, method: str,
     )
 
 
+#: the name columns of a keyness table (categorical, categories in alphabetical order)
+NAME_COLUMNS = ("group", "reference", "term", "family", "note")
+
+
+def keyness_dtypes(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
+    """A keyness table built another way (``keyness_within``) given :func:`keyness`' dtypes: name
+    columns (and the ``by`` ``keys``) categorical, counts int32, statistics float32 but ``p``/``p_adj``."""
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        if name in NAME_COLUMNS or name in keys:
+            values = col.astype(str)
+            col = pd.Series(pd.Categorical(values, categories=sorted(values.unique())), index=frame.index)
+        elif name in ("count", "count_other") and (not len(col) or col.max() < 2**31 - 1):
+            col = col.astype(np.int32)
+        elif col.dtype == np.float64 and name not in _FLOAT64_COLUMNS:
+            col = col.astype(np.float32)
+        out[name] = col
+    return pd.DataFrame(out, index=frame.index)
+
+
 def _category_dtype(categories: pd.Index) -> pd.CategoricalDtype:
     """A CategoricalDtype over categories known to be distinct and non-null.
 

@@ -720,7 +720,9 @@ def keyness_within(
         ``group, [reference,] term, [family,] count, count_other, rate, rate_other, log_ratio`` (as
         :func:`framelens.keyness`, summed over the compared stories), then ``log_odds, z`` or
         ``odds_ratio, cmh, p, p_adj``, then ``n_stories`` (stories the comparison used) and
-        ``note``; sorted by group, then the statistic descending.
+        ``note``; sorted by group, then the statistic descending. Dtypes as in
+        :func:`framelens.keyness`: name columns categorical, counts int32, statistics float32 but
+        ``p``/``p_adj``.
 
     Examples
     --------
@@ -730,7 +732,7 @@ def keyness_within(
     >>> k[k.group == "Karvia Sentinel"].iloc[0]["term"]
     'militants'
     """
-    from .keyness import bh_adjust, log_ratio
+    from .keyness import bh_adjust, keyness_dtypes, log_ratio
 
     if method not in KEYNESS_METHODS:
         raise ParameterError(f"story-controlled keyness supports method {' or '.join(map(repr, KEYNESS_METHODS))}, "
@@ -811,7 +813,7 @@ def keyness_within(
         frame["note"] = small_group_note(n_docs)
         order = np.argsort(-np.nan_to_num(stat, nan=-np.inf), kind="stable")
         pieces.append(frame.iloc[order])
-    out = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
+    out = keyness_dtypes(pd.concat(pieces, ignore_index=True)) if pieces else pd.DataFrame()
     params = {"by": strata.by, "lexicon": None if lex is None else lex.name,
               "ngram_range": None if lex is not None else list(ngram_range), "method": method,
               "reference": reference, "min_count": mc, "engine": engine if lex is not None else None}
