@@ -579,7 +579,11 @@ class Matcher:
         # Documents joined by a character no pattern, word or separator contains; one before the
         # first and after the last, so that every hit has a neighbour on both sides.
         if self._narrow:
-            joined = _DOC_SEP.join(["", *self._without_astral(chunk), ""])
+            joined = _DOC_SEP.join(["", *chunk, ""])
+            if not joined.isascii():  # O(1): CPython records it; then look for astral characters
+                plain = self._without_astral(chunk)
+                if plain is not chunk:
+                    joined = _DOC_SEP.join(["", *plain, ""])
             data, offsets = self._encode_narrow(joined), None
         else:
             joined = _DOC_SEP.join(["", *chunk, ""])
