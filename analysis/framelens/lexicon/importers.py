@@ -23,7 +23,7 @@ import yaml
 
 from ..errors import LexiconError, ParameterError
 from .model import OVERLAP_SCOPES, Family, Label, Lexicon, Pattern
-from .yaml_io import ID_PATTERN, check_lexicon, pattern_problem, read_lexicon
+from .yaml_io import ID_PATTERN, check_lexicon, pattern_problem, read_lexicon, yaml_document
 
 __all__ = ["read_liwc", "read_quanteda", "read_wordlist", "import_lexicon", "sanitise_id"]
 
@@ -350,14 +350,7 @@ def read_quanteda(path: str | os.PathLike, family: str | None = None, *, overlap
     if family is not None:
         _check_given_id(family, "family")
     text = "\n".join(_read_lines(path, encoding))
-    loader = yaml.SafeLoader(text)
-    try:
-        try:
-            root = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            raise LexiconError(f"not valid YAML: {exc.problem or exc}", file=path,
-                               line=mark.line + 1 if mark else None) from None
+    with yaml_document(text, path) as (loader, root):
         if not isinstance(root, yaml.MappingNode):
             raise LexiconError("a quanteda dictionary is a mapping of keys to lists of patterns", file=path,
                                line=root.start_mark.line + 1 if root is not None else None)
@@ -386,8 +379,6 @@ def read_quanteda(path: str | os.PathLike, family: str | None = None, *, overlap
             leaves.append((keys, entries))
 
         walk(root, [])
-    finally:
-        loader.dispose()
     invalid.warn()
 
     fam_taken: set[str] = set()

@@ -24,6 +24,7 @@ stop loading (duplicates, overlaps, exclusions that cannot veto) are reported by
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import math
@@ -31,7 +32,7 @@ import os
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pandas as pd
 import yaml
@@ -143,6 +144,26 @@ def _kind(value: object) -> str:
 #: the safe loader, in C (libyaml) where PyYAML has it: the same nodes and marks, ~10× faster (a
 #: command's start-up reads its lexicon)
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@contextlib.contextmanager
+def yaml_document(text: str, file: object = None) -> Iterator[tuple[Any, yaml.Node | None]]:
+    """``(loader, root node)`` of one YAML document, read safely; invalid YAML is a
+    :class:`LexiconError` naming ``file`` and the line. The loader constructs values of its nodes
+    until the block ends."""
+    loader = _SafeLoader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            raise LexiconError(f"not valid YAML: {exc.problem or exc}", file=file,
+                               line=mark.line + 1 if mark else None) from None
+        except yaml.YAMLError as exc:
+            raise LexiconError(f"not valid YAML: {exc}", file=file) from None
+        yield loader, root
+    finally:
+        loader.dispose()
 
 
 class _Reader:
@@ -339,21 +360,10 @@ def parse_lexicon(text: str, file: object = None) -> Lexicon:
     >>> lex.label_ids()
     ['rebels']
     """
-    loader = _SafeLoader(text)
-    try:
-        try:
-            root = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            raise LexiconError(f"not valid YAML: {exc.problem or exc}", file=file,
-                               line=mark.line + 1 if mark else None) from None
-        except yaml.YAMLError as exc:
-            raise LexiconError(f"not valid YAML: {exc}", file=file) from None
+    with yaml_document(text, file) as (loader, root):
         if root is None:
             raise LexiconError("the file is empty", file=file)
         return _Reader(loader, file).lexicon(root)
-    finally:
-        loader.dispose()
 
 
 def read_lexicon(path: str | os.PathLike) -> Lexicon:
