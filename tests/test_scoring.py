@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 import framelens
+from framelens.corpus import CorpusWarning
 from framelens.errors import ParameterError
 
 from conftest import mini_lexicon
@@ -32,6 +33,26 @@ def test_match_rows_are_hits_with_offsets_and_sentences(corpus):
     for row in h1.itertuples():
         assert text[row.start:row.end] == row.matched
     assert "government_forces" not in h1["label"].tolist()  # no double count inside pro-government forces
+
+
+def test_match_sentence_numbers_agree_with_the_sentence_spans():
+    """Every hit lies in the sentence its ``sentence`` column names (whole sample corpus; also
+    documents that start with blank lines and hits between sentences get the one before, or 0)."""
+    sample = framelens.datasets.load_sample()
+    extra = pd.DataFrame({"doc_id": ["lead", "empty"], "text": ["\n\n  Rebels attacked.\n\nThe army left. Rebels", ""],
+                          "source": ["x", "x"]})
+    docs = pd.concat([sample.docs[["doc_id", "text", "source"]].head(300), extra], ignore_index=True)
+    with pytest.warns(CorpusWarning, match="1 × empty"):
+        corpus = framelens.read_corpus(docs)
+    hits = framelens.match(corpus, "conflict_actors")
+    spans = dict(zip(corpus.doc_ids, corpus.sentence_spans()))
+    for row in hits.itertuples():
+        starts = [s for s, _ in spans[row.doc_id]]
+        expected = max(sum(s <= row.start for s in starts) - 1, 0)  # the last sentence starting at or before it
+        assert row.sentence == expected, row
+    lead = hits[hits.doc_id == "lead"]
+    assert lead["sentence"].tolist() == [0, 1, 2] and lead["matched"].tolist() == ["Rebels", "army", "Rebels"]
+    assert hits["sentence"].max() >= 3 and len(hits) > 1000
 
 
 def test_score_per_document_counts_rates_shares(corpus):

@@ -230,6 +230,64 @@ def _parse(pattern: Pattern, where: str, source=None) -> tuple[tuple[tuple[str, 
     return tuple(units), units[0][0] in ("word", "glob"), units[-1][0] in ("word", "glob")
 
 
+def _byte_class(codes: set[int]) -> str:
+    """A Hyperscan character class of these byte values, as ranges."""
+    runs, out = sorted(codes), []
+    i = 0
+    while i < len(runs):
+        j = i
+        while j + 1 < len(runs) and runs[j + 1] == runs[j] + 1:
+            j += 1
+        out.append(f"\\x{{{runs[i]:x}}}" + (f"-\\x{{{runs[j]:x}}}" if j > i else ""))
+        i = j + 1
+    return "[" + "".join(out) + "]"
+
+
+def _may_contain(outer: tuple[tuple[str, str], ...], inner: tuple[tuple[str, str], ...]) -> bool:
+    """Whether a match of the pattern cut into ``outer`` units could hold a match of the globless
+    ``inner`` one. Each whole word of a text inside a match is matched by one word or glob unit,
+    so ``inner`` would have to line up with a run of ``outer``'s units (case folded on both sides:
+    when in doubt, "could")."""
+    def fits(o: tuple[str, str], i: tuple[str, str]) -> bool:
+        if o[0] == "glob" and i[0] == "word":
+            rx = "".join(r"\w*" if ch == "*" else r"\w" if ch == "?" else re.escape(ch) for ch in _fold(o[1]))
+            return re.fullmatch(rx, _fold(i[1])) is not None
+        return o[0] == i[0] and _fold(o[1]) == _fold(i[1])
+
+    n = len(inner)
+    return any(all(map(fits, outer[k:k + n], inner)) for k in range(len(outer) - n + 1))
+
+
+def _prefix_shadows(compiled: Sequence[_Compiled], scope: np.ndarray) -> dict[int, list[str]]:
+    """Patterns whose hits a longer pattern always beats, with the words that make it longer.
+
+    ``A`` is shadowed by ``B`` when ``B`` is ``A``, a separator and one more literal word ``W``
+    (``regime`` / ``regime forces``), both are label patterns of one overlap scope with the same
+    case rule, ``A`` has a fixed length (words and punctuation, no glob or separator) and ends with
+    a word character, and no exclusion of ``B``'s label could hold a ``B`` hit. Wherever ``B``
+    matches, ``A`` matches at the same start and loses the overlap walk (same start, shorter), and
+    a candidate that never wins changes no other outcome, so ``A`` need not be reported there.
+    Returns the pid of each such ``A`` -> the words ``W`` of the patterns shadowing it.
+    """
+    fixed: dict[tuple, list[int]] = {}
+    exclusions: dict[int, list[tuple]] = {}
+    for c in compiled:
+        if c.exclusion:
+            exclusions.setdefault(c.label, []).append(c.units)
+        elif c.need_end and all(kind in ("word", "punct") for kind, _ in c.units):
+            fixed.setdefault((c.units, c.pattern.case_sensitive, int(scope[c.label])), []).append(c.pid)
+    shadows: dict[int, list[str]] = {}
+    for c in compiled:
+        u = c.units
+        if c.exclusion or len(u) < 3 or u[-2][0] != "sep" or u[-1][0] != "word":
+            continue
+        shadowed = fixed.get((u[:-2], c.pattern.case_sensitive, int(scope[c.label])), ())
+        if shadowed and not any(_may_contain(x, u) for x in exclusions.get(c.label, ())):
+            for a in shadowed:
+                shadows.setdefault(a, []).append(u[-1][1])
+    return shadows
+
+
 # ---------------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------------
@@ -468,19 +526,19 @@ class Matcher:
             self._lut = _kind_codes().copy()  # the byte code of every code point (1.1 MB)
             self._lut[:0x80] = np.arange(0x80)
             self._lut[[ord(ch) for ch in extra]] = list(code.values())
-            token = lambda ch: f"\\x{{{code.get(ch, ord(ch)):x}}}"  # noqa: E731
-            words = [chr(cp) for cp in range(0x80) if kind_of[cp] == 1]
-            w_class = "[" + "".join(map(token, words)) + f"\\x{{{_WORD_CODE:x}}}" + "".join(
-                token(ch) for ch in extra if kind_of[ord(ch)] == 1) + "]"
-            seps = [chr(cp) for cp in range(0x80) if kind_of[cp] == 2]
-            sep = "[" + "".join(map(token, seps)) + f"\\x{{{_SEP_CODE:x}}}]+"
+            byte = lambda ch: code.get(ch, ord(ch))  # noqa: E731
+            token = lambda ch: f"\\x{{{byte(ch):x}}}"  # noqa: E731
+            is_word = {cp for cp in range(0x80) if kind_of[cp] == 1} | {_WORD_CODE} | {
+                code[ch] for ch in extra if kind_of[ord(ch)] == 1}
+            is_sep = {cp for cp in range(0x80) if kind_of[cp] == 2} | {_SEP_CODE}
+            w_class = _byte_class(is_word)
+            sep = _byte_class(is_sep) + "+"
             # Token boundaries are part of the expressions: a byte that is not a word code before
             # (after) a pattern that starts (ends) with a word character. Hyperscan then reports a
             # glob such as "rebel*" once per word instead of at every end inside "rebels" and
             # inside "antirebel", and no hit needs checking afterwards. The buffer starts and ends
             # with U+0000, so every document character has a neighbour on both sides.
-            boundary = "[^" + w_class[1:-1] + "]"
-            is_word = {ord(ch) for ch in words} | {_WORD_CODE} | {code[ch] for ch in extra if kind_of[ord(ch)] == 1}
+            boundary = _byte_class(set(range(256)) - is_word)
             self._word_bytes = bytes(b in is_word for b in range(256))  # a bytes.translate table
             flag = _hs.HS_FLAG_SOM_LEFTMOST
         else:
@@ -521,6 +579,34 @@ class Matcher:
                     out.append(w_class + (f"{{{q}}}" if q > 1 else ""))
             return "".join(out)
 
+        # Shadowed patterns (see _prefix_shadows) are not reported where their longer pattern
+        # matches: in text dense with "regime forces", "government troops" and the like, a
+        # quarter of the callbacks (the costly part of a scan) would otherwise be for hits that
+        # lose. Narrow mode only, where a byte is a character.
+        shadows: dict[int, list[str]] = {}
+        if self._narrow:
+            shadows = _prefix_shadows(self._compiled, self._label_scope)
+        # A shadowed pattern is reported where the text shows that no longer pattern follows, so
+        # its hits take their end from its fixed length (-1: the end the scan reports).
+        self._fixed_len = np.full(len(self._compiled), -1, dtype=np.int64)
+
+        def not_followed_by(words: list[str], cs: bool) -> str:
+            """What may follow a shadowed pattern: a byte that shows that the text goes on neither
+            with a word character nor with a separator and one of ``words`` as a whole word. Each
+            node of the words' trie gives one way out; the ways exclude each other, so a hit is
+            reported once."""
+            ways = [_byte_class(set(range(256)) - is_word - is_sep)]  # "regime," or "regime" at the end
+            for prefix in sorted({w[:i] for w in words for i in range(len(w) + 1)}):
+                onward = {byte(e) for w in words if len(w) > len(prefix) and w.startswith(prefix)
+                          for e in _equivalents(w[len(prefix)], cs)}
+                head = sep + "".join(char_rx(ch, cs) for ch in prefix)
+                if prefix in words:  # a whole word, unless a word character goes on that no word has
+                    if is_word - onward:
+                        ways.append(head + _byte_class(is_word - onward))
+                else:  # a byte no word goes on with (right after the separators: not a separator)
+                    ways.append(head + _byte_class(set(range(256)) - onward - (is_sep if not prefix else set())))
+            return "(?:" + "|".join(ways) + ")"
+
         exprs = []
         for c in self._compiled:
             cs = c.pattern.case_sensitive
@@ -532,7 +618,10 @@ class Matcher:
                     rx.append(glob_rx(text, cs))
                 else:
                     rx.extend(char_rx(ch, cs) for ch in text)
-            if boundary:
+            if c.pid in shadows:
+                rx = [boundary] * c.need_start + rx + [not_followed_by(shadows[c.pid], cs)]
+                self._fixed_len[c.pid] = sum(len(text) for _, text in c.units)
+            elif boundary:
                 rx = [boundary] * c.need_start + rx + [boundary] * c.need_end
             exprs.append("".join(rx).encode("utf-8"))
         self._db = None
@@ -607,6 +696,10 @@ class Matcher:
         need_start, need_end = self._need_start[pid], self._need_end[pid]
         if offsets is None:  # narrow: the boundary bytes matched are not part of the hit
             cs, ce = bs + need_start, be - need_end
+            fixed = self._fixed_len[pid]
+            shadowed = fixed >= 0
+            if shadowed.any():
+                ce[shadowed] = cs[shadowed] + fixed[shadowed]
         else:
             cs, ce, bad = offsets(bs, be, need_start, need_end)
             if bad.any():

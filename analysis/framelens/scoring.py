@@ -11,6 +11,7 @@ importable from here.
 """
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
@@ -80,12 +81,19 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _sentence_index(spans: list[tuple[int, int]], starts: np.ndarray) -> np.ndarray:
-    """Index of the sentence holding each start offset (0-based)."""
-    if not spans:
-        return np.zeros(len(starts), dtype=np.int64)
-    sentence_starts = np.fromiter((s for s, _ in spans), dtype=np.int64)
-    return np.maximum(np.searchsorted(sentence_starts, starts, side="right") - 1, 0)
+def _sentence_index(spans: list[list[tuple[int, int]]], doc: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Index (0-based) of the sentence of document ``doc`` that holds each ``start`` offset; 0
+    before a document's first sentence. One search over all documents' sentence starts, each
+    document's shifted past the previous ones (``start`` is sorted within a document)."""
+    n_sent = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(spans)), dtype=np.int64, count=2 * int(n_sent.sum()))
+    first = np.zeros(len(spans) + 1, dtype=np.int64)  # index of each document's first sentence
+    np.cumsum(n_sent, out=first[1:])
+    # Shift each document's offsets past every earlier one: by its index times (the longest end + 1).
+    width = int(max(flat.max(initial=0), start.max(initial=0))) + 1
+    sentence_starts = flat[0::2] + np.repeat(np.arange(len(spans), dtype=np.int64), n_sent) * width
+    found = np.searchsorted(sentence_starts, doc * width + start, side="right") - 1
+    return np.maximum(found - first[doc], 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,11 +127,7 @@ def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str 
     matcher = compile_lexicon(lexicon, engine=engine)
     hits = _hits(corpus, lexicon, engine)
     texts, spans = corpus.texts, corpus.sentence_spans()
-    sentence = np.zeros(len(hits.doc), dtype=np.int64)
-    bounds = np.searchsorted(hits.doc, np.arange(len(corpus) + 1))
-    for d in np.unique(hits.doc):
-        lo, hi = bounds[d], bounds[d + 1]
-        sentence[lo:hi] = _sentence_index(spans[d], hits.start[lo:hi])
+    sentence = _sentence_index(spans, hits.doc, hits.start)
     labels = np.asarray(matcher.label_ids, dtype=object)
     families = np.asarray(matcher.family_ids, dtype=object)
     doc_ids = np.asarray(corpus.doc_ids, dtype=object)
@@ -134,7 +138,7 @@ def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str 
         "end": hits.end.astype(np.int64),
         "family": families[hits.label] if len(hits.doc) else np.array([], dtype=object),
         "label": labels[hits.label] if len(hits.doc) else np.array([], dtype=object),
-        "matched": [texts[d][s:e] for d, s, e in zip(hits.doc, hits.start, hits.end)],
+        "matched": [texts[d][s:e] for d, s, e in zip(hits.doc.tolist(), hits.start.tolist(), hits.end.tolist())],
     })
     return result_table(out, provenance_record(corpus, lexicon, {"engine": engine}, kind="match"))
 
