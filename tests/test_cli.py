@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
+import framelens
 from framelens.cli.main import build_parser, main
 
 
@@ -106,3 +107,18 @@ def test_compare_within_story_and_decompose(tmp_path):
     assert (tmp_path / "figs" / "decomposition.png").stat().st_size > 10_000
     proc = run("compare", "sample", "--lexicon", "conflict_actors", "--method", "divergence", "--within", "event")
     assert proc.returncode == 2 and "--within applies to" in proc.stderr
+
+
+def test_the_command_flushes_everything_before_its_quick_exit(tmp_path, capsys):
+    """``python -m framelens`` (like the console script) ends with ``os._exit`` once the command has
+    returned: a long standard output through a pipe still arrives whole, files are complete and the
+    exit code is kept."""
+    done = run("kwic", "sample", "rebel*")
+    assert done.returncode == 0, done.stderr
+    assert main(["kwic", "sample", "rebel*"]) == 0
+    assert done.stdout == capsys.readouterr().out and done.stdout.count("\n") > 100
+    out = tmp_path / "scores.csv"
+    assert run("score", "sample", "--lexicon", "conflict_actors", "--out", str(out)).returncode == 0
+    assert len(pd.read_csv(out)) == len(framelens.datasets.load_sample())
+    bad = run("score", str(tmp_path / "missing.csv"), "--lexicon", "conflict_actors", "--out", str(out))
+    assert bad.returncode == 2 and "missing.csv" in bad.stderr

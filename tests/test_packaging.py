@@ -74,3 +74,14 @@ def test_ci_runs_the_readme_test_command():
     first_screen = "\n".join(readme.splitlines()[:40])
     assert "make test" in first_screen and "make demo" in first_screen
     assert "make test" in ci
+
+
+def test_installed_version_is_the_package_version():
+    """pyproject.toml takes the version from framelens/_version.py: what pip installed says the same."""
+    from importlib.metadata import version
+
+    import framelens
+
+    assert "version" in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dynamic"]
+    assert version("framelens") == framelens.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+", framelens.__version__)

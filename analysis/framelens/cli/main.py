@@ -62,5 +62,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``framelens`` console script (and ``python -m framelens``): :func:`main`, then exit.
+
+    Once a command has returned, its outputs are closed and in place; tearing the interpreter down
+    after that (freeing every object of pandas, pyarrow, NumPy ...) still costs ~0.1 s, a twentieth of
+    scoring 100 MB. So, as mypy does, the process ends at once with ``os._exit`` after flushing the
+    standard streams, but only when nothing else could still be working: no other thread and no
+    child process (otherwise, the ordinary exit).
+    """
+    import os
+    import threading
+
+    code = main()
+    if threading.active_count() > 1 or _has_children():
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or broken pipe: nothing more can be said anyway
+        pass
+    os._exit(code)
+
+
+def _has_children() -> bool:
+    if "multiprocessing" not in sys.modules:
+        return False
+    import multiprocessing
+
+    return bool(multiprocessing.active_children())
+
+
 if __name__ == "__main__":  # python -m framelens.cli.main
-    sys.exit(main())
+    run()
