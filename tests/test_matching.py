@@ -10,6 +10,7 @@ import doctest
 import pickle
 import random
 import re
+import shutil
 import threading
 
 import numpy as np
@@ -753,3 +754,33 @@ def test_fold_table_equals_lower_per_character():
             expected[cp] = low
     assert matching._fold_table() == expected
     assert matching._fold_table()[0x3A3] == "σ" and 0x130 not in matching._fold_table()  # Σ; İ lowers to 2
+
+
+def test_unicode_tables_are_kept_on_disk_and_rebuilt_when_damaged(tmp_path, monkeypatch):
+    """The code-point tables (~70 ms to build at every start) are cached as NumPy files: what is
+    loaded equals what is built, a damaged or foreign file is built again, and an empty
+    FRAMELENS_CACHE_DIR keeps nothing."""
+    monkeypatch.setenv("FRAMELENS_CACHE_DIR", str(tmp_path))
+    built = {"kind": matching._build_code_point_kind(), "fold": matching._build_fold_pairs()}
+    specs = {"kind": (matching._build_code_point_kind, np.uint8, 1), "fold": (matching._build_fold_pairs, np.uint32, 2)}
+    for name, (build, dtype, ndim) in specs.items():
+        first = matching._unicode_table(name, build, dtype, ndim)
+        path = next((tmp_path / "unicode").glob(f"{name}-py*.npy"))
+        loaded = matching._unicode_table(name, lambda: pytest.fail("built although cached"), dtype, ndim)
+        assert np.array_equal(first, built[name]) and np.array_equal(loaded, built[name])
+        for damage in (b"not numpy", np.lib.format.MAGIC_PREFIX + b"\x01\x00garbage"):
+            path.write_bytes(damage)
+            assert np.array_equal(matching._unicode_table(name, build, dtype, ndim), built[name])
+        np.save(path, np.zeros(3, dtype=np.float64))  # a readable array of the wrong kind
+        assert np.array_equal(matching._unicode_table(name, build, dtype, ndim), built[name])
+        assert np.load(path).dtype == dtype  # replaced
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.delenv("FRAMELENS_CACHE_DIR")
+    matching._unicode_table("fold", matching._build_fold_pairs, np.uint32, 2)
+    assert len(list((home / ".cache" / "framelens" / "unicode").glob("fold-*.npy"))) == 1  # the default place
+    monkeypatch.setenv("FRAMELENS_CACHE_DIR", "")
+    shutil.rmtree(home)
+    assert np.array_equal(matching._unicode_table("kind", matching._build_code_point_kind, np.uint8, 1), built["kind"])
+    assert not home.exists()

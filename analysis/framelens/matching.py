@@ -8,13 +8,15 @@ Two engines give identical hits (``docs/architecture.md`` fixes the semantics):
     character is one byte (non-ASCII characters that no pattern names become "word", "separator"
     or "other" codes; a character beyond U+FFFF is first replaced, in its own document only, by a
     BMP character of the same kind). Token boundaries are part of the expressions (a non-word
-    byte before and after), so a glob such as ``rebel*`` is reported once per word; callbacks
-    only collect these hits, and exclusions and overlaps are then resolved with numpy. The same
-    buffer gives the word-token counts (``find_many(..., tokens=True)``). 100–200 MB/s per core
-    on news text (``benchmarks/bench_batch.py``); wheels exist for x86-64 only. Compiling a large
-    lexicon takes ~0.3–1 s, so compiled databases are kept on disk (``$FRAMELENS_CACHE_DIR``, by
-    default ``~/.cache/framelens/hyperscan``; set it empty to turn this off) and loaded in
-    milliseconds by the next process.
+    byte before and after), so a glob such as ``rebel*`` is reported once per word, and a
+    pattern that a longer one always beats (``regime`` in ``regime forces``) is not reported
+    inside it; callbacks only collect these hits, and exclusions and overlaps are then resolved
+    with numpy. The same buffer gives the word-token counts (``find_many(..., tokens=True)``).
+    110–180 MB/s per core (``benchmarks/bench_batch.py``); wheels exist for x86-64 only.
+    Compiling a large lexicon takes ~0.3–1 s, so compiled databases are kept on disk
+    (``$FRAMELENS_CACHE_DIR``, by default ``~/.cache/framelens/hyperscan``; set it empty to turn
+    this off) and loaded in milliseconds by the next process, as are two code-point tables
+    (``unicode/``) that every start would otherwise build in ~70 ms.
 ``"python"``
     Pure Python, always available: the text is cut into units (runs of word characters, runs of
     separators, single other characters) and a trie of pattern units is walked from each unit.
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import platform
 import re
@@ -51,7 +54,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -98,11 +101,17 @@ def _fold_table() -> dict[int, str]:
 
     No character above U+1FFFF has a lower-case mapping (checked in the tests).
     """
+    pairs = _unicode_table("fold", _build_fold_pairs, np.uint32, 2)
+    return dict(zip(pairs[0].tolist(), map(chr, pairs[1].tolist())))
+
+
+def _build_fold_pairs() -> np.ndarray:
     chars = [chr(cp) for cp in range(1, 0x20000) if not 0xD800 <= cp <= 0xDFFF]
     # One lower() over all characters apart (U+0000 is not cased, so no Final_Sigma context):
     # the same as c.lower() for each, ~10× faster than a call per character.
     lowered = "\x00".join(chars).lower().split("\x00")
-    return {ord(c): f for c, f in zip(chars, lowered) if len(f) == 1 and f != c}
+    pairs = [(ord(c), ord(f)) for c, f in zip(chars, lowered) if len(f) == 1 and f != c]
+    return np.array(pairs, dtype=np.uint32).T.copy()
 
 
 def _fold(s: str) -> str:
@@ -119,6 +128,7 @@ def _fold_classes() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in classes.items()}
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every character of every pattern
 def _equivalents(c: str, case_sensitive: bool) -> tuple[str, ...]:
     """The text characters a pattern character matches."""
     if c in "'’":
@@ -132,6 +142,10 @@ def _equivalents(c: str, case_sensitive: bool) -> tuple[str, ...]:
 @functools.cache
 def _code_point_kind() -> np.ndarray:
     """``uint8`` per code point: 0 other, 1 word character (``\\w``), 2 separator character."""
+    return _unicode_table("kind", _build_code_point_kind, np.uint8, 1)
+
+
+def _build_code_point_kind() -> np.ndarray:
     cps = np.arange(0x110000, dtype=np.uint32)
     cps[0xD800:0xE000] = 0  # surrogates cannot be decoded; they are "other" like U+0000
     chars = cps.tobytes().decode("utf-32-le")
@@ -977,14 +991,22 @@ _CACHE_MIN_SECONDS = 0.05  # databases that compile faster than this are not wor
 _CACHE_FILES = 32
 
 
-def _db_cache_path(exprs: list[bytes], flag: int) -> Path | None:
-    """Where the database compiled from these expressions is kept: ``$FRAMELENS_CACHE_DIR`` (empty:
-    no cache) or ``$XDG_CACHE_HOME/framelens`` (``~/.cache/framelens``), under ``hyperscan/``,
-    named by the SHA-256 of the Hyperscan version, the machine, the flags and the expressions."""
+def _cache_dir() -> Path | None:
+    """``$FRAMELENS_CACHE_DIR`` (set empty: no cache) or ``$XDG_CACHE_HOME/framelens``
+    (``~/.cache/framelens``)."""
     env = os.environ.get("FRAMELENS_CACHE_DIR")
     if env is not None and not env.strip():
         return None
-    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framelens"
+    return Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framelens"
+
+
+def _db_cache_path(exprs: list[bytes], flag: int) -> Path | None:
+    """Where the database compiled from these expressions is kept: under ``hyperscan/`` in
+    :func:`_cache_dir`, named by the SHA-256 of the Hyperscan version, the machine, the flags and
+    the expressions."""
+    base = _cache_dir()
+    if base is None:
+        return None
     h = hashlib.sha256(f"hyperscan {getattr(_hs, '__version__', '?')} {platform.machine()} {flag} {len(exprs)}".encode())
     for expr in exprs:
         h.update(len(expr).to_bytes(8, "little"))
@@ -1005,27 +1027,60 @@ def _load_db(path: Path):
 
 
 def _store_db(path: Path, db) -> None:
-    """Keep a compiled database for the next process (atomically; silently skipped if not writable),
-    and only the :data:`_CACHE_FILES` most recent ones."""
+    """Keep a compiled database for the next process, and only the :data:`_CACHE_FILES` most
+    recent ones."""
+    if _write_cache_file(path, _hs.dumpb(db)):
+        try:
+            kept = sorted(path.parent.glob("*.hsdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in kept[_CACHE_FILES:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _write_cache_file(path: Path, data: bytes) -> bool:
+    """Write a cache file atomically; ``False`` (and nothing left behind) if that fails: a cache
+    is optional."""
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            f.write(_hs.dumpb(db))
+            f.write(data)
         os.replace(tmp, path)
         tmp = None
-        kept = sorted(path.parent.glob("*.hsdb"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in kept[_CACHE_FILES:]:
-            old.unlink(missing_ok=True)
-    except Exception:  # noqa: BLE001 - a cache is optional
-        pass
+        return True
+    except Exception:  # noqa: BLE001 - a read-only or full disk must not stop the matching
+        return False
     finally:
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _unicode_table(name: str, build: Callable[[], np.ndarray], dtype: type, ndim: int) -> np.ndarray:
+    """A table of Unicode facts that ``build()`` computes in tens of milliseconds, which every
+    process start would pay: kept in :func:`_cache_dir` under ``unicode/``, per Python version
+    (``re``'s ``\\w``, ``str.lower``) and Unicode version. A file that does not load as such an
+    array (NumPy format, no pickle; ``dtype``, ``ndim`` dimensions) is built again."""
+    base = _cache_dir()
+    version = f"py{sys.version_info[0]}.{sys.version_info[1]}-unicode{unicodedata.unidata_version}"
+    path = None if base is None else base / "unicode" / f"{name}-{version}.npy"
+    if path is not None and path.exists():
+        try:
+            table = np.load(path, allow_pickle=False)
+            if table.dtype == dtype and table.ndim == ndim:
+                return table
+        except Exception:  # noqa: BLE001 - damaged or foreign: build it again
+            pass
+    table = build()
+    if path is not None:
+        buffer = io.BytesIO()
+        np.save(buffer, table, allow_pickle=False)
+        _write_cache_file(path, buffer.getvalue())
+    return table
 
 
 # ---------------------------------------------------------------------------------------------
