@@ -10,14 +10,109 @@ import sys
 import textwrap
 from importlib import resources
 
+import functools
+from collections import defaultdict
+
 import pytest
+from conftest import SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nltk.tokenize import NLTKWordTokenizer, WordPunctTokenizer
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktToken
 
+import framelens._punkt as punkt_mod
 import framelens.text as text_mod
 from framelens.errors import InputError
 from framelens.text import count_tokens, sentence_spans, split_sentences, word_spans, word_tokenize
+
+
+# ---------------------------------------------------------------------------------------------
+# ORACLE: framelens.text.sentence_spans as it was before it was made faster, frozen verbatim:
+# the line rules, then NLTK's PunktSentenceTokenizer.span_tokenize on each segment, the tokenizer
+# built from punkt_en.json as text._punkt() builds it. The fast path must give these very spans
+# for every input. (benchmarks/bench_sentences.py times it as the baseline.)
+# ---------------------------------------------------------------------------------------------
+@functools.cache
+def oracle_punkt() -> PunktSentenceTokenizer:
+    raw = json.loads(resources.files("framelens").joinpath("data", "punkt_en.json").read_text("utf-8"))
+    params = PunktParameters()
+    params.abbrev_types = set(raw["abbrev_types"])
+    params.collocations = {tuple(pair) for pair in raw["collocations"]}
+    params.sent_starters = set(raw["sent_starters"])
+    params.ortho_context = defaultdict(int, raw["ortho_context"])
+    return PunktSentenceTokenizer(params)
+
+
+_BLOCK_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+|\u2029")
+_LINE_BREAK = re.compile(r"\n|\u2028")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_ENDS_CONTINUED = re.compile(r"[,;:\-–—/&(\[]$")
+_BULLETS = "-–—•*·#"
+_OPENING_QUOTES = "\"'“‘«(["
+_CONTINUING_WORDS = frozenset("""
+a an the this that these those his her its their our my your of to in on at by for with from into onto
+upon about over under between among against during after before than as and or but nor if so because
+while whose which who whom whether is are was were be been being has have had will would shall should
+can could may might must not no per via said says told according
+""".split())
+_WRAP_MAX = 100
+
+
+def oracle_line_ends_sentence(line: str, next_line: str, wrapped_width: int | None) -> bool:
+    line = line.rstrip()
+    if _ENDS_SENTENCE.search(line) or _ENDS_CONTINUED.search(line):
+        return False
+    last = line.rsplit(None, 1)[-1]
+    if last in _CONTINUING_WORDS:
+        return False
+    if wrapped_width is not None and len(line) >= 0.75 * wrapped_width:
+        return False
+    first = next_line.lstrip()
+    if first[0] in _BULLETS:
+        return True
+    first = first.lstrip(_OPENING_QUOTES)
+    return bool(first) and (first[0].isupper() or first[0].isdigit())
+
+
+def oracle_segments(text: str):
+    work = text.replace("\r", " ")
+    breaks = [(m.start(), m.end()) for m in _BLOCK_BREAK.finditer(work)] + [(len(work), len(work))]
+    block_start = 0
+    for stop, next_start in breaks:
+        lines, pos = [], block_start
+        for m in _LINE_BREAK.finditer(work, block_start, stop):
+            lines.append((pos, m.start()))
+            pos = m.end()
+        lines.append((pos, stop))
+        lines = [(a, b) for a, b in lines if work[a:b].strip()]
+        widths = [b - a for a, b in lines]
+        wrapped = None
+        if len(lines) >= 3 and max(widths) <= _WRAP_MAX:
+            full = sum(w >= 0.75 * max(widths) for w in widths[:-1])
+            if full >= 0.6 * (len(lines) - 1):
+                wrapped = max(widths)
+        seg_start = lines[0][0] if lines else stop
+        for (a, b), (c, d) in zip(lines, lines[1:]):
+            if oracle_line_ends_sentence(work[a:b], work[c:d], wrapped):
+                yield seg_start, b
+                seg_start = c
+        if lines:
+            yield seg_start, lines[-1][1]
+        block_start = next_start
+
+
+def oracle_sentence_spans(text: str) -> list[tuple[int, int]]:
+    tok = oracle_punkt()
+    spans = []
+    for seg_start, seg_end in oracle_segments(text):
+        segment = text[seg_start:seg_end]
+        for s, e in tok.span_tokenize(segment):
+            piece = segment[s:e]
+            lead = len(piece) - len(piece.lstrip())
+            trail = len(piece.rstrip())
+            if trail > lead:
+                spans.append((seg_start + s + lead, seg_start + s + trail))
+    return spans
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,6 +223,228 @@ def test_punkt_parameters_file():
     assert set(raw["ortho_context"].values()) == {34}
     params = text_mod._punkt()._params
     assert "u.s" in params.abbrev_types and params.ortho_context["they"] == 34
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast path (framelens._punkt) gives the oracle's spans
+# ---------------------------------------------------------------------------------------------
+HARD_CASES = [
+    "", " ", "\n\n", "\t", "\r\n", ".", "...", "?!", "!!!", ". . .", "-- -- --", '"".', "()[]{}.", "?", "!.",
+    "Gen. Smith met U.S. officials on Jan. 5. They left. Lt. Col. Ahmed and Maj. Gen. Hassan stayed.",
+    "J. R. R. Tolkien wrote it. C. S. Lewis did not. George W. Bush met troops. Mr. and Mrs. Smith vs. Jones.",
+    "He waited... Then he left... And... Wait.... What? . . . and then . . . nothing. . . . A.. B... C.... D",
+    "It rose 3.5 percent. Prices fell 2.1%. The 1.2.3 rule. In 2019. The end. In 1.5. Then -3.5. Then ,5. x",
+    'He left." Then she came. He left.\' Then (He left.) Then [Sic.] Next “He left.” Then He left.» Then',
+    'He said "Go." "Now?" she asked. “We stay.” (It rained.) {Braces.} Then calm.',
+    "Really?! Yes!! No?!? Maybe!? What??? Why!!! Ok?. Fine!. ?Odd !start",
+    "Line one\nLine two.\nline three\nFour", "Title\n\nBody. More.\n\n\nEnd", "- bullet one\n- bullet two\n• three",
+    "Para one.\r\nPara two.\r\n\r\nPara three.\r\n", "a.\tB.\tc.", "x.\x0bY.\x0cZ. w.\rV.",
+    "Erdoğan met Müller. Çelik left. Nguyễn said: «Non.» Ça va? Über alles! Он ушёл. Она пришла. 東京。 3.5 €.",
+    "foo.\xa0Bar. Baz.\u2009Qux. End.\u3000Next. a.\u2028B. c.\u2029D.", "a.\x1cB. c.\x1fD. e.\x85F.",
+    "a.\x00 B. c\x00. D.\x00", "Gen.Gen.\n\x1c Gen.", "x.\n\x1f\n. Y.", "Wow 😀. Next 𝐀. End. 😀. 😀😀!",
+    "Mr. and Mrs. Smith vs. Jones et al. met at 5 p.m. on Sept. 3. No. 1 won. e.g. this. i.e. that. etc. U.N. "
+    "U.S.A. Ph.D. students. He left. then she came. Gen., Col.; Maj.: done. He left.--Then wait--no. Yes.",
+    "# Title\n* item. one\n1. First\n2. Second\nU.S.\nArmy said.\nThe army\n(which denied it) left\n(Reuters) - More.",
+    "Title here\u2028The body.\n\nNext para\u2028New line.", "Rebels seize town\u2028The rebels said so.", "a.)b.\n\nC", "x.”y.\n\nZ. A.\n\n",
+    "a.\xa0.\n.x Y. b.\u2009.\n. Z.", "A. B.\xa0.\n. C",  # ". . ." spans a joined line break
+    "  leading. Spaces.  \n  and trailing.  ", " x. y.", "a!!!!!! b", "x.y.z. A", "(Sent1.) Sent2.", '"Sent1." Sent2.',
+    textwrap.fill("The army said on Monday that it had retaken the town of Idlib after three days of fighting "
+                  "with Rebels near the border. Officials did not comment. " * 4, width=60),
+]
+LONG_CASES = [
+    "word " * 20000, "x" * 50000, "a!" * 3000, "!" * 3000, ". " * 3000, "." * 5000, "?!" * 2000, "a." * 3000,
+    "Gen. " * 2000, "“" + "Quoted. " * 2000 + "”", "x" * 3000 + ". " + "y" * 3000 + ". Z.", "\u00a0. " * 2000,
+]
+
+
+def test_hard_cases_match_the_oracle():
+    for text in HARD_CASES + LONG_CASES:
+        assert sentence_spans(text) == oracle_sentence_spans(text), text[:80]
+        assert list(text_mod._segments(text)) == list(oracle_segments(text)), text[:80]
+
+
+def test_punkt_spans_is_nltk_span_tokenize():
+    # without the line rules: any text, line breaks and blank lines inside it included
+    nltk_tok = oracle_punkt()
+    fast = punkt_mod.PunktSpans(text_mod._punkt())
+    for text in HARD_CASES + LONG_CASES + ["a. b.\n\n. . .\nC. d.", "A.\n.\n. x", "He left.\n\n(Then.)\n She"]:
+        assert fast.span_tokenize(text) == list(nltk_tok.span_tokenize(text)), text[:80]
+
+
+def test_sample_corpus_matches_the_oracle():
+    from framelens.datasets import load_sample
+
+    texts = load_sample().docs["text"].tolist()
+    assert len(texts) > 300
+    for text in texts:
+        assert sentence_spans(text) == oracle_sentence_spans(text)
+
+
+def _shared_file(*parts: str):
+    path = SHARED.joinpath("corpora", *parts)
+    if not path.is_file():
+        pytest.skip(f"third-party corpus not present: {path} (../shared is not beside this checkout)")
+    return path
+
+
+def test_abp_news_matches_the_oracle():
+    """At least 1 MB of real news (ABP conflict subset, every 3rd article, in file order)."""
+    from framelens.datasets import load_abp
+
+    corpus = load_abp(_shared_file("article_bias_prediction", "abp_conflict_subset.jsonl"))
+    texts, size = [], 0
+    for text in corpus.docs["text"].tolist()[::3]:
+        texts.append(text)
+        size += len(text.encode("utf-8"))
+        if size >= 1_500_000:
+            break
+    assert size >= 1_000_000
+    for text in texts:
+        assert sentence_spans(text) == oracle_sentence_spans(text)
+
+
+def test_babe_mbic_matches_the_oracle():
+    from framelens.datasets import load_babe
+
+    sg2 = load_babe("SG2", path=_shared_file("babe_mbic", "final_labels_SG2.csv")).docs["text"].tolist()
+    mbic = load_babe("MBIC", path=_shared_file("babe_mbic", "final_labels_MBIC.csv")).docs
+    articles = list(dict.fromkeys(mbic["article"].dropna().tolist()))[:150]  # whole articles: line breaks
+    for text in sg2 + mbic["text"].tolist() + articles:
+        assert sentence_spans(text) == oracle_sentence_spans(text)
+
+
+PIECES = [
+    "Gen.", "U.S.", "Jan.", "5.", "J.", "R.", "Tolkien", "...", "3.5", "He", "left", '."', ".'", ".)", ".”", ".»",
+    "?!", "!?", "?", "!", ".", "\n", "\n\n", "\r\n", "\t", "\xa0", "\u2028", "\u2029", "- ", "• ", "the", "and",
+    "Rebels", "said", ",", ";", ":", "--", "(", ")", "“", "”", "«", "»", '"', "'", "é", "Ça", "12", "1.2.3", "p.m.",
+    "e.g.", "Mr.", "NATO", "U.N.", "They", "officials", "no.", "No.", ". .", "\x0b", "\x1c", "\x00", "😀", "x" * 210,
+]
+piece_text = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(["", " ", " ", " ", "\n", "  "])),
+                      max_size=40).map(lambda xs: "".join(p + sep for p, sep in xs))
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(text=st.one_of(piece_text, st.text(max_size=80),
+                      st.text(alphabet=".?!\"')”“( \nAa1\t\x1c\x1f\xa0\u2028,-", max_size=60)))
+def test_random_texts_match_the_oracle(text):
+    assert sentence_spans(text) == oracle_sentence_spans(text)
+    fast = text_mod._punkt_spans()
+    assert fast.span_tokenize(text) == list(oracle_punkt().span_tokenize(text))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(text=st.one_of(piece_text, st.text(max_size=40)))
+def test_decisions_are_nltks(text):
+    """contains_sentbreak(t) is NLTK's text_contains_sentbreak(t), memoised or not, long or short."""
+    fast = text_mod._punkt_spans()
+    expected = oracle_punkt().text_contains_sentbreak(text)
+    assert fast.contains_sentbreak(text) == expected
+    assert fast.contains_sentbreak(text) == expected  # from the memo, when short enough
+
+
+alnum = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=8)
+simple_decision_text = st.builds(lambda a, mark, b, end: a + mark + " " + b + end, alnum, st.sampled_from(".?!,"),
+                                 alnum, st.sampled_from(["", "", ".", ".", ",", "?", "'", "”", ")", "-", ". x", "é."]))
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(text=st.one_of(simple_decision_text, piece_text, st.text(max_size=30),
+                      st.text(alphabet=".?!\"”( \nAa1\t\x1c\x1f\xa0-,", max_size=20),
+                      st.builds(lambda a, b: a + " " + b, st.text(max_size=6), st.text(max_size=6))))
+def test_words_are_nltks(text):
+    """The words of a decision text, by the shortcut for "said. The" or by the regex, are NLTK's."""
+    tok = oracle_punkt()
+    assert text_mod._punkt_spans()._words(text) == [t.tok for t in tok._tokenize_words(text)]
+
+
+def test_words_shortcut_is_taken():
+    fast = text_mod._punkt_spans()
+    calls = []
+    fast_findall, fast._word_findall = fast._word_findall, lambda line: calls.append(line) or []
+    try:
+        assert fast._words("said. The") == ["said.", "The"]
+        assert fast._words("Istrel? Yes.") == ["Istrel", "?", "Yes."]
+        assert fast._words("2019! Ça") == ["2019", "!", "Ça"] and calls == []
+        fast._words("said. “The")
+        fast._words("said.  The")
+        assert calls == ["said. “The", "said.  The"]
+    finally:
+        fast._word_findall = fast_findall
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(word=st.one_of(st.sampled_from(PIECES), st.text(min_size=1, max_size=12)))
+def test_tokens_are_punkt_tokens(word):
+    """_Token (the regex tests without the time limit) annotates as PunktToken does."""
+    tok = oracle_punkt()
+    ours, theirs = punkt_mod._Token(word), PunktToken(word)
+    tok._first_pass_annotation(ours)
+    tok._first_pass_annotation(theirs)
+    for name in PunktToken.__slots__:
+        assert getattr(ours, name) == getattr(theirs, name), name
+    for name in ("is_ellipsis", "is_initial", "type_no_period", "type_no_sentperiod", "first_upper", "first_lower"):
+        a, b = getattr(ours, name), getattr(theirs, name)
+        assert (a.group() if hasattr(a, "group") else a) == (b.group() if hasattr(b, "group") else b), name
+    assert list(PunktToken.__slots__) == ["tok", "type", "period_final", "parastart", "linestart", "sentbreak",
+                                          "abbr", "ellipsis"]  # _Token.copy spells them out
+    copy = ours.copy()
+    assert type(copy) is punkt_mod._Token and copy is not ours
+    assert all(getattr(copy, name) == getattr(ours, name) for name in PunktToken.__slots__)
+
+
+def test_regexes_are_nltks_and_the_time_limit_stays_where_it_was_not_lifted():
+    lang = text_mod._punkt()._lang_vars
+    fast = text_mod._punkt_spans()
+    for ours, theirs in [(fast._find_candidates.__self__, lang.period_context_re()),
+                         (fast._word_findall.__self__, lang._word_tokenizer_re()),
+                         (punkt_mod._Token._numeric, PunktToken._RE_NUMERIC),
+                         (punkt_mod._Token._ellipsis, PunktToken._RE_ELLIPSIS),
+                         (punkt_mod._Token._initial, PunktToken._RE_INITIAL)]:
+        assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
+    # the realignment regex and long decision texts keep nltk.redos's time limit
+    assert fast._realign is lang.re_boundary_realignment
+    assert fast._word_tokenize == lang.word_tokenize
+    if hasattr(lang.re_boundary_realignment, "_timeout"):  # NLTK >= 3.10
+        assert type(lang.re_boundary_realignment).__name__ == "TimedPattern"
+
+
+def test_realign_first_characters():
+    realign = text_mod._punkt()._lang_vars.re_boundary_realignment
+    starts = {chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000 and realign.match(chr(c) + " ")}
+    assert starts == set(punkt_mod.REALIGN_FIRST)
+    assert not any(realign.match(chr(c)) for c in (0x1F600, 0x1D400, 0x10FFFF))
+    assert text_mod._punkt_spans()._realign_first == punkt_mod.REALIGN_FIRST  # in use with this NLTK
+    # nor after a closer followed by a letter or digit (as in “This)
+    alnum = [chr(c) for c in range(0x30000) if chr(c).isalnum()]
+    for c in sorted(punkt_mod.REALIGN_FIRST):
+        assert not any(realign.match(c + a + " x") for a in alnum[::7] + alnum[:400])
+        assert realign.match(c) and realign.match(c + " x") and realign.match(c + "--x")
+    # with an unknown realignment pattern the regex is tried after every break: the same spans
+    fast = punkt_mod.PunktSpans(text_mod._punkt())
+    fast._realign_first = None
+    for text in HARD_CASES:
+        assert fast.span_tokenize(text) == list(oracle_punkt().span_tokenize(text))
+
+
+def test_memos_are_bounded(monkeypatch):
+    from framelens.datasets import load_sample
+
+    monkeypatch.setattr(punkt_mod, "_MEMO_SIZE", 40)
+    fast = punkt_mod.PunktSpans(text_mod._punkt())
+    nltk_tok = oracle_punkt()
+    for text in load_sample().docs["text"].tolist()[:60] + ["x" * 5000 + ". Then " + "y" * 5000 + ". End."]:
+        assert fast.span_tokenize(text) == list(nltk_tok.span_tokenize(text))
+        assert len(fast._decisions) <= 40 and len(fast._tokens) <= 40
+        assert max(map(len, [*fast._decisions, *fast._tokens]), default=0) <= punkt_mod._MEMO_MAX_CHARS
+
+
+def test_segments_must_end_at_line_breaks():
+    fast = text_mod._punkt_spans()
+    text = "One. Two.\nThree. Four."
+    assert fast.span_tokenize(text, [(0, 9), (10, 22)]) == [(0, 4), (5, 9), (10, 16), (17, 22)]
+    for bad in ([(0, 5)], [(10, 22), (0, 9)], [(0, 9), (5, 22)], [(0, 23)], [(-1, 9)]):
+        with pytest.raises(ValueError, match="bad segment"):
+            fast.span_tokenize(text, bad)
 
 
 # ---------------------------------------------------------------------------------------------
