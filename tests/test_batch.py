@@ -1,6 +1,7 @@
 """framelens.batch: chunked, parallel, resumable scoring agrees with framelens.score and loses no row."""
 from __future__ import annotations
 
+import ast
 import gzip
 import hashlib
 import json
@@ -377,6 +378,33 @@ def test_workers_start_from_a_forkserver_when_other_threads_run(tmp_path, monkey
     assert batch_local._pool_context().get_start_method() in ("forkserver", "spawn")
     result = score_files(path, mini_lexicon(), tmp_path / "out", jobs=2, chunk_size=4, progress=False, **COLUMNS)
     assert result.written == 12
+    pd.testing.assert_frame_equal(score_columns(read_output(tmp_path / "out")), score_columns(reference(df)),
+                                  check_dtype=False)
+
+
+def test_batch_scoring_in_a_notebook_kernel(tmp_path):
+    """What a notebook user runs: ``score_files`` with two jobs and ``aggregate``, in a real Jupyter
+    kernel (whose own threads make the workers start from a forkserver), gives the scores of
+    ``framelens.score`` on the same documents."""
+    import nbformat
+
+    from framelens.reports import execute_notebook
+
+    df = make_docs(40)
+    path = write_input(df, tmp_path / "news.jsonl")
+    write_lexicon(mini_lexicon(), tmp_path / "mini.yaml")
+    code = (
+        "import framelens.batch as fb\n"
+        f"result = fb.score_files({str(path)!r}, {str(tmp_path / 'mini.yaml')!r}, {str(tmp_path / 'out')!r}, "
+        f"jobs=2, chunk_size=8, progress=False, **{COLUMNS!r})\n"
+        "print(result.read, result.written, result.rejected)\n"
+        "fb.aggregate(result.output, by='source').set_index('source')['n_docs'].to_dict()"
+    )
+    nb = execute_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), cwd=tmp_path)
+    outputs = nb.cells[0].outputs
+    assert outputs[0]["text"].split() == ["40", "40", "0"]
+    per_outlet = df["outlet"].value_counts().to_dict()
+    assert ast.literal_eval(outputs[1]["data"]["text/plain"]) == per_outlet
     pd.testing.assert_frame_equal(score_columns(read_output(tmp_path / "out")), score_columns(reference(df)),
                                   check_dtype=False)
 
