@@ -12,7 +12,7 @@ Two engines give identical hits (``docs/architecture.md`` fixes the semantics):
     pattern that a longer one always beats (``regime`` in ``regime forces``) is not reported
     inside it; callbacks only collect these hits, and exclusions and overlaps are then resolved
     with numpy. The same buffer gives the word-token counts (``find_many(..., tokens=True)``).
-    110–180 MB/s per core (``benchmarks/bench_batch.py``); wheels exist for x86-64 only.
+    105–200 MB/s per core (``benchmarks/bench_batch.py``); wheels exist for x86-64 only.
     Compiling a large lexicon takes ~0.3–1 s, so compiled databases are kept on disk
     (``$FRAMELENS_CACHE_DIR``, by default ``~/.cache/framelens/hyperscan``; set it empty to turn
     this off) and loaded in milliseconds by the next process, as are two code-point tables
