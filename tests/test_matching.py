@@ -22,6 +22,7 @@ import framelens.matching as matching
 from framelens.errors import InputError, LexiconError, ParameterError
 from framelens.lexicon.model import Family, Label, Lexicon, Pattern
 from framelens.matching import MatchArrays, available_engines, compile_lexicon
+from framelens.text import text_batches
 
 ENGINES = available_engines()
 HAVE_HS = "hyperscan" in ENGINES
@@ -695,15 +696,18 @@ def test_chunking_changes_nothing(monkeypatch):
     expected = {e: compile_lexicon(lex, e).find_many(texts, tokens=True) for e in ENGINES}
     for size in (1, 50, 700):
         monkeypatch.setattr(matching, "_CHUNK_CHARS", size)
-        chunks = list(matching.Matcher._chunks(texts))
+        chunks = list(text_batches(texts, size, "find_many", "find"))
+        assert chunks == list(text_batches(iter(texts), size, "find_many", "find"))  # list and stream cut alike
         assert [t for c in chunks for t in c] == texts
         assert all(sum(map(len, c[:-1])) < size for c in chunks)  # a chunk ends at the text that fills it
         for engine, want in expected.items():
             got = compile_lexicon(lex, engine).find_many(iter(texts) if size == 50 else texts, tokens=True)
             for field in ("doc", "label", "start", "end", "pattern", "tokens"):
                 assert np.array_equal(getattr(got, field), getattr(want, field)), (engine, size, field)
-    with pytest.raises(InputError, match="row"):
-        list(matching.Matcher._chunks(["a", 3]))
+    with pytest.raises(InputError, match="row 1"):
+        list(text_batches(["a", 3], 10, "find_many", "find"))
+    with pytest.raises(InputError, match=r"find_many needs a sequence of texts, not one str \(use find\)"):
+        compile_lexicon(lex, ENGINES[0]).find_many("one text")
 
 
 @needs_hs

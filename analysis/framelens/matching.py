@@ -52,14 +52,15 @@ import unicodedata
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .errors import InputError, LexiconError, ParameterError
+from .errors import LexiconError, ParameterError
 from .lexicon.model import OVERLAP_SCOPES, Lexicon, Pattern
+from .text import text_batches
 
 try:  # optional: wheels exist for x86-64 only
     import hyperscan as _hs
@@ -446,7 +447,7 @@ class Matcher:
         parts = []
         n_docs = 0
         counts: list[np.ndarray] | None = [] if tokens else None
-        for chunk in self._chunks(texts):
+        for chunk in text_batches(texts, _CHUNK_CHARS, "find_many", "find"):
             # Documents never span chunks, so each chunk is resolved on its own (bounded memory).
             hits = self._resolve(*self._scan(chunk, counts), len(chunk))
             if len(hits):
@@ -468,35 +469,6 @@ class Matcher:
     def __reduce__(self):
         # Hyperscan databases do not pickle: recompile (cached) in the receiving process.
         return (compile_lexicon, (self.lexicon, self.engine))
-
-    @staticmethod
-    def _chunks(texts: Iterable[str]):
-        """Consecutive lists of documents of about ``_CHUNK_CHARS`` characters together: each
-        ends with the document that brings it to ``_CHUNK_CHARS`` or more."""
-        if isinstance(texts, str):
-            raise InputError("find_many needs a sequence of texts, not one str (use find)", field="text")
-        if isinstance(texts, list) and all(map(isinstance, texts, repeat(str))):
-            # The same cuts, found with a cumulative sum instead of a Python step per document.
-            ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
-            start, base = 0, 0
-            while start < len(texts):
-                stop = int(np.searchsorted(ends, base + _CHUNK_CHARS, side="left")) + 1
-                yield texts[start:stop]
-                base = int(ends[min(stop, len(texts)) - 1])
-                start = stop
-            return
-        chunk: list[str] = []
-        size = 0
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise InputError(f"texts must be str, got {type(text).__name__}", row=i, field="text")
-            chunk.append(text)
-            size += len(text)
-            if size >= _CHUNK_CHARS:
-                yield chunk
-                chunk, size = [], 0
-        if chunk:
-            yield chunk
 
     def _scan(self, chunk: Sequence[str], tokens: list | None = None):
         """Candidates (every match of every pattern and exclusion, boundaries checked, before

@@ -28,7 +28,8 @@ import json
 import re
 from collections import defaultdict
 from importlib import resources
-from typing import TYPE_CHECKING, Iterable
+from itertools import repeat
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 
@@ -292,22 +293,42 @@ def count_tokens_many(texts: Iterable[str]) -> np.ndarray:
     >>> count_tokens_many(["Rebels don't negotiate.", "", "U.S.-backed forces"]).tolist()
     [4, 0, 4]
     """
+    counts = [_count_chunk(chunk) for chunk in text_batches(texts, _COUNT_CHUNK, "count_tokens_many", "count_tokens")]
+    return counts[0] if len(counts) == 1 else np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+
+
+def text_batches(texts: Iterable[str], chars: int, caller: str, single: str) -> Iterator[list[str]]:
+    """Consecutive lists of ``texts`` of about ``chars`` characters together, each ending with the
+    text that brings it to ``chars`` or more (the last may be shorter; no texts, no list): the
+    buffers that vectorised passes join, bounded in memory.
+
+    A text that is not a ``str`` is an :class:`InputError` naming its row; one ``str`` instead of
+    a sequence is one naming ``caller`` and the function for one text, ``single``.
+    """
     if isinstance(texts, str):
-        raise InputError("count_tokens_many needs a sequence of texts, not one str (use count_tokens)", field="text")
-    counts: list[np.ndarray] = []
+        raise InputError(f"{caller} needs a sequence of texts, not one str (use {single})", field="text")
+    if isinstance(texts, list) and all(map(isinstance, texts, repeat(str))):
+        # The same cuts, found with a cumulative sum instead of a Python step per text.
+        ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+        start, base = 0, 0
+        while start < len(texts):
+            stop = int(np.searchsorted(ends, base + chars, side="left")) + 1
+            yield texts[start:stop]
+            base = int(ends[min(stop, len(texts)) - 1])
+            start = stop
+        return
     chunk: list[str] = []
     size = 0
     for i, text in enumerate(texts):
         if not isinstance(text, str):
-            raise InputError(f"text must be str, got {type(text).__name__}", row=i, field="text")
+            raise InputError(f"texts must be str, got {type(text).__name__}", row=i, field="text")
         chunk.append(text)
         size += len(text)
-        if size >= _COUNT_CHUNK:
-            counts.append(_count_chunk(chunk))
+        if size >= chars:
+            yield chunk
             chunk, size = [], 0
-    if chunk or not counts:
-        counts.append(_count_chunk(chunk))
-    return counts[0] if len(counts) == 1 else np.concatenate(counts)
+    if chunk:
+        yield chunk
 
 
 # bytes.translate table for the codes _count_chunk builds: ASCII word characters and 0x81 are words.
