@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from framelens.readers_stream import _line_ends, jsonl_blocks
+from framelens.readers_stream import jsonl_blocks
 
 
 def _oracle(data: bytes, max_rows: int, max_bytes: int) -> list[tuple[int, int, tuple[int, int]]]:
@@ -35,7 +35,7 @@ def _random_jsonl(rng: random.Random, n: int, final_newline: bool) -> bytes:
     return data + b"\n" if final_newline and data else data
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(40))
 def test_jsonl_blocks_cut_as_the_line_rule_says(tmp_path, seed, monkeypatch):
     rng = random.Random(seed)
     data = _random_jsonl(rng, rng.choice([0, 1, 2, 17, 400]), final_newline=seed % 2 == 0)
@@ -43,14 +43,16 @@ def test_jsonl_blocks_cut_as_the_line_rule_says(tmp_path, seed, monkeypatch):
     path.write_bytes(data)
     max_rows, max_bytes = rng.choice([1, 2, 3, 10, 1000]), rng.choice([1, 50, 700, 1 << 20])
     # small buffers, so that blocks and lines straddle buffer edges
-    monkeypatch.setattr("framelens.readers_stream._line_ends",
-                        lambda p, buffer=rng.choice([1, 7, 64, 1 << 23]): _line_ends(p, buffer))
+    monkeypatch.setattr("framelens.readers_stream._CUT_BUFFER", rng.choice([1, 7, 64, 1 << 23]))
     got = [(b.first_row, b.nbytes, b.byte_range) for b in jsonl_blocks(str(path), max_rows, max_bytes)]
     assert got == _oracle(data, max_rows, max_bytes)
     assert sum(n for _, n, _ in got) == len(data)
 
 
-def test_line_ends_include_a_last_line_without_newline(tmp_path):
+@pytest.mark.parametrize("buffer", [1, 4, 5, 64])
+def test_a_last_line_without_newline_is_a_block_of_its_own_rows(tmp_path, monkeypatch, buffer):
     path = tmp_path / "x.jsonl"
     path.write_bytes(b'{"a": 1}\n\n{"a": 2}')
-    assert [e.tolist() for e in _line_ends(str(path), buffer=4)] == [[9, 10], [18]]  # per 4-byte buffer
+    monkeypatch.setattr("framelens.readers_stream._CUT_BUFFER", buffer)
+    got = [(b.first_row, b.byte_range) for b in jsonl_blocks(str(path), 2, 1 << 20)]
+    assert got == [(1, (0, 10)), (3, (10, 18))]

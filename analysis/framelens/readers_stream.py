@@ -98,40 +98,43 @@ def jsonl_blocks(path: str, max_rows: int, max_bytes: int) -> Iterator[Block]:
     return (_jsonl_gz_blocks if _compressed(path) else _jsonl_ranges)(path, max_rows, max_bytes)
 
 
+_CUT_BUFFER = 1 << 23  # bytes read at a time to find where blocks end
+
+
 def _jsonl_ranges(path: str, max_rows: int, max_bytes: int) -> Iterator[Block]:
-    # Only line boundaries are found here (the worker reads the bytes), a buffer at a time with
-    # NumPy: a Python step per line costs the main process seconds per GB of short documents.
+    # Only where blocks end is found here (the worker reads the bytes). Per buffer, bytearray.find
+    # places the cut and NumPy counts the lines before it; a Python step per line costs the main
+    # process seconds per GB, and an array of every line end about 0.5 s, taken from the workers.
+    # Only a cut by the row limit needs the line ends of its stretch.
     start, first_line, lines, yielded = 0, 1, 0, False  # the open block: offset, line number, lines
-    size = 0
-    for ends in _line_ends(path):
-        i, size = 0, int(ends[-1])
-        while i < len(ends):
-            # the block ends at the line that makes it max_rows lines or max_bytes bytes long
-            k = min(i + max_rows - lines - 1, max(i, int(np.searchsorted(ends, start + max_bytes))))
-            if k >= len(ends):
-                lines += len(ends) - i
-                break
-            pos = int(ends[k])
-            yield Block(first_line, pos - start, byte_range=(start, pos))
-            first_line += lines + k - i + 1
-            start, lines, yielded, i = pos, 0, True, k + 1
-    if size > start or not yielded:
-        yield Block(first_line, size - start, byte_range=(start, size))
-
-
-def _line_ends(path: str, buffer: int = 1 << 23) -> Iterator[np.ndarray]:
-    """The byte offsets just past each line of a file, a buffer at a time (the last line may lack
-    its newline)."""
-    base, last = 0, 0
-    with open(path, "rb") as f:
-        while buf := f.read(buffer):
-            ends = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 0x0A) + (base + 1)
-            base += len(buf)
-            if len(ends):
-                last = int(ends[-1])
-                yield ends
-    if base > last:
-        yield np.array([base], dtype=np.int64)
+    base = 0  # file offset of buf[0]
+    buf = bytearray(_CUT_BUFFER)  # reused: a fresh buffer would be faulted in page by page each time
+    is_newline = np.empty(len(buf), dtype=bool)
+    data = np.frombuffer(buf, dtype=np.uint8)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buf):
+            pos = 0  # buf[pos:n] is not in a block yet
+            while pos < n:
+                # the block ends at the first line end at or past start + max_bytes (at least one
+                # line), unless its max_rows-th line ends before
+                lo = max(pos, start + max_bytes - 1 - base)
+                cut = buf.find(b"\n", lo, n) if lo < n else -1
+                stop = cut + 1 if cut >= 0 else n
+                newline = np.equal(data[pos:stop], 0x0A, out=is_newline[:stop - pos])
+                count = int(np.count_nonzero(newline))  # 10x faster than bytearray.count
+                need = max_rows - lines
+                if count >= need:  # the row limit comes first (or on the same line)
+                    cut, count = pos + int(np.flatnonzero(newline)[need - 1]), need
+                elif cut < 0:
+                    lines += count
+                    break
+                end = base + cut + 1
+                yield Block(first_line, end - start, byte_range=(start, end))
+                first_line += lines + count
+                start, lines, yielded, pos = end, 0, True, cut + 1
+            base += n
+    if base > start or not yielded:  # the last line may lack its newline
+        yield Block(first_line, base - start, byte_range=(start, base))
 
 
 def _jsonl_gz_blocks(path: str, max_rows: int, max_bytes: int) -> Iterator[Block]:
