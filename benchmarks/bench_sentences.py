@@ -13,7 +13,9 @@ Implementations, timed in the same run on the same texts:
   each segment);
 - ``framelens (cold memo)``: ``sentence_spans`` with its memos emptied before each run, so every
   decision text and word is new to it when the run starts;
-- ``framelens (warm memo)``: the same texts again with the memos the previous run left.
+- ``framelens (warm memo)``: the same texts again with the memos the previous run left;
+- ``framelens many (cold memo)``, ``framelens many (warm memo)``: the same with
+  ``sentence_spans_many`` (all texts in one call, as ``Corpus.sentence_spans`` does).
 
 Timing is CPU time (``time.process_time``), best of ``--repeat`` runs. NLTK is imported and both
 paths are called once before any timing: the first call imports NLTK (about 1 s, printed apart),
@@ -69,14 +71,18 @@ def _corpora(mb: float) -> dict[str, list[str]]:
     return corpora
 
 
-def _best(run, texts: list[str], repeat: int, before=None) -> float:
+def _best(run, texts: list[str], repeat: int, before=None, many: bool = False) -> float:
+    """Best CPU time of ``run`` on each text (``many``: on all texts in one call)."""
     best = float("inf")
     for _ in range(repeat):
         if before is not None:
             before()
         start = time.process_time()
-        for text in texts:
-            run(text)
+        if many:
+            run(texts)
+        else:
+            for text in texts:
+                run(text)
         best = min(best, time.process_time() - start)
     return best
 
@@ -101,11 +107,16 @@ def main(argv: list[str] | None = None) -> dict:
     for corpus, texts in _corpora(args.mb).items():
         mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
         cold()
-        same = all(text_mod.sentence_spans(t) == oracle(t) for t in texts)
+        expected = [oracle(t) for t in texts]
+        same = [text_mod.sentence_spans(t) for t in texts] == expected
+        cold()
+        same = same and text_mod.sentence_spans_many(texts) == expected
         timings = [
             ("nltk (baseline)", _best(oracle, texts, args.repeat)),
             ("framelens (cold memo)", _best(text_mod.sentence_spans, texts, args.repeat, before=cold)),
             ("framelens (warm memo)", _best(text_mod.sentence_spans, texts, args.repeat)),
+            ("framelens many (cold memo)", _best(text_mod.sentence_spans_many, texts, args.repeat, before=cold, many=True)),
+            ("framelens many (warm memo)", _best(text_mod.sentence_spans_many, texts, args.repeat, many=True)),
         ]
         for impl, seconds in timings:
             rows.append({"implementation": impl, "corpus": corpus, "docs": len(texts), "mb": round(mb, 3),
@@ -113,9 +124,9 @@ def main(argv: list[str] | None = None) -> dict:
                          "speedup": round(timings[0][1] / seconds, 2), "same_spans": same})
 
     print(f"first call of sentence_spans (imports NLTK): {first_call:.2f} s, not counted below")
-    print(f"{'implementation':24s} {'corpus':8s} {'docs':>6s} {'MB':>7s} {'seconds':>8s} {'MB/s':>7s} {'speedup':>8s}")
+    print(f"{'implementation':28s} {'corpus':8s} {'docs':>6s} {'MB':>7s} {'seconds':>8s} {'MB/s':>7s} {'speedup':>8s}")
     for r in rows:
-        print(f"{r['implementation']:24s} {r['corpus']:8s} {r['docs']:6d} {r['mb']:7.2f} {r['seconds']:8.3f} "
+        print(f"{r['implementation']:28s} {r['corpus']:8s} {r['docs']:6d} {r['mb']:7.2f} {r['seconds']:8.3f} "
               f"{r['mb_per_s']:7.2f} {r['speedup']:7.2f}x")
     if not all(r["same_spans"] for r in rows):
         print("WARNING: framelens and the NLTK baseline gave different spans")

@@ -263,6 +263,34 @@ def test_hard_cases_match_the_oracle():
         assert list(text_mod._segments(text)) == list(oracle_segments(text)), text[:80]
 
 
+MANY_CASES = [
+    "", " ", "\n\n \n", "\r\n\r\n", "\u2028", "\u2029", "One. Two.\rThree.\r\nFour.", "A.\u2028B. c.\u2029D. E.",
+    "Title\n\n\nBody. More.\n\n \n\nEnd.", "a\n\n\n\nb. C.", "- one.\n- two\n• three. Four.\n\n* five",
+    "He said. “We left.” Then. (It rained.) Now.\n\n“Quoted.” ‘Single.’ «Guillemets.» Done.",
+    "x. \x1cY. z.\x1f\n\nA.\x1c", "q.\n\n\x1c\x1d. R.", "Line one\nline two. Three\n\nFour.\n", "  \t lead. Trail.  \n\n",
+    "a" * 30000 + ". " + "b" * 30000 + ". C.", "“" * 5000 + ". " + "”" * 5000 + " x.", "x. " + '"' * 20000 + " y",
+    "Wrapped line of text that goes on\nand on. Until it\nstops here. Then\n\nnext.",
+]
+
+
+def test_sentence_spans_many_is_sentence_spans_and_the_oracle():
+    texts = HARD_CASES + LONG_CASES + MANY_CASES
+    expected = [oracle_sentence_spans(t) for t in texts]
+    assert [sentence_spans(t) for t in texts] == expected
+    assert text_mod.sentence_spans_many(texts) == expected
+    assert text_mod.sentence_spans_many(iter(texts[::-1])) == expected[::-1]  # any order, any iterable
+    assert text_mod.sentence_spans_many([]) == []
+    for text in MANY_CASES:
+        assert text_mod._segment_list(text) == list(text_mod._segments(text)) == list(oracle_segments(text))
+
+
+def test_sentence_spans_many_bad_input():
+    with pytest.raises(InputError, match="not one str"):
+        text_mod.sentence_spans_many("One. Two.")
+    with pytest.raises(InputError, match="row"):
+        text_mod.sentence_spans_many(["One. Two.", None])
+
+
 def test_punkt_spans_is_nltk_span_tokenize():
     # without the line rules: any text, line breaks and blank lines inside it included
     nltk_tok = oracle_punkt()
@@ -276,8 +304,9 @@ def test_sample_corpus_matches_the_oracle():
 
     texts = load_sample().docs["text"].tolist()
     assert len(texts) > 300
-    for text in texts:
-        assert sentence_spans(text) == oracle_sentence_spans(text)
+    expected = [oracle_sentence_spans(text) for text in texts]
+    assert [sentence_spans(text) for text in texts] == expected
+    assert text_mod.sentence_spans_many(texts) == expected
 
 
 def _shared_file(*parts: str):
@@ -299,8 +328,11 @@ def test_abp_news_matches_the_oracle():
         if size >= 1_500_000:
             break
     assert size >= 1_000_000
-    for text in texts:
-        assert sentence_spans(text) == oracle_sentence_spans(text)
+    expected = [oracle_sentence_spans(text) for text in texts]
+    assert [sentence_spans(text) for text in texts] == expected
+    text_mod._punkt_spans.cache_clear()  # cold memos, then warm ones: the same spans
+    assert text_mod.sentence_spans_many(texts) == expected
+    assert text_mod.sentence_spans_many(texts) == expected
 
 
 def test_babe_mbic_matches_the_oracle():
@@ -309,8 +341,10 @@ def test_babe_mbic_matches_the_oracle():
     sg2 = load_babe("SG2", path=_shared_file("babe_mbic", "final_labels_SG2.csv")).docs["text"].tolist()
     mbic = load_babe("MBIC", path=_shared_file("babe_mbic", "final_labels_MBIC.csv")).docs
     articles = list(dict.fromkeys(mbic["article"].dropna().tolist()))[:150]  # whole articles: line breaks
-    for text in sg2 + mbic["text"].tolist() + articles:
-        assert sentence_spans(text) == oracle_sentence_spans(text)
+    texts = sg2 + mbic["text"].tolist() + articles
+    expected = [oracle_sentence_spans(text) for text in texts]
+    assert [sentence_spans(text) for text in texts] == expected
+    assert text_mod.sentence_spans_many(texts) == expected
 
 
 PIECES = [
@@ -330,6 +364,22 @@ def test_random_texts_match_the_oracle(text):
     assert sentence_spans(text) == oracle_sentence_spans(text)
     fast = text_mod._punkt_spans()
     assert fast.span_tokenize(text) == list(oracle_punkt().span_tokenize(text))
+
+
+paragraphs = st.lists(st.one_of(piece_text, sentence_text), max_size=6).flatmap(
+    lambda paras: st.lists(st.sampled_from(["\n\n", "\n\n\n\n", "\n\n \n\n", "\n", "\n \n", "\r\n\r\n",
+                                            "\u2029", "\u2028", "\n\n\n"]),
+                           min_size=len(paras), max_size=len(paras)).map(
+        lambda seps: "".join(p + s for p, s in zip(paras, seps))))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(texts=st.lists(st.one_of(paragraphs, piece_text, st.text(max_size=60)), max_size=6))
+def test_random_corpora_many_match_the_oracle(texts):
+    expected = [oracle_sentence_spans(t) for t in texts]
+    assert text_mod.sentence_spans_many(texts) == expected
+    for text in texts:
+        assert text_mod._segment_list(text) == list(oracle_segments(text))
 
 
 @settings(max_examples=300, deadline=None, database=None)
@@ -395,17 +445,61 @@ def test_tokens_are_punkt_tokens(word):
 def test_regexes_are_nltks_and_the_time_limit_stays_where_it_was_not_lifted():
     lang = text_mod._punkt()._lang_vars
     fast = text_mod._punkt_spans()
-    for ours, theirs in [(fast._find_candidates.__self__, lang.period_context_re()),
-                         (fast._word_findall.__self__, lang._word_tokenizer_re()),
-                         (punkt_mod._Token._numeric, PunktToken._RE_NUMERIC),
+    for ours, theirs in [(punkt_mod._Token._numeric, PunktToken._RE_NUMERIC),
                          (punkt_mod._Token._ellipsis, PunktToken._RE_ELLIPSIS),
                          (punkt_mod._Token._initial, PunktToken._RE_INITIAL)]:
         assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
-    # the realignment regex and long decision texts keep nltk.redos's time limit
+    # the candidate, word and realignment regexes run in Python's re, translated from NLTK's
+    for ours, theirs in [(fast._find_candidates.__self__, lang.period_context_re()),
+                         (fast._word_findall.__self__, lang._word_tokenizer_re()),
+                         (fast._realign_re, lang.re_boundary_realignment)]:
+        assert isinstance(ours, re.Pattern)
+        assert ours.pattern == theirs.pattern.replace(r"\S", f"[^{punkt_mod._REGEX_SPACE}]").replace(
+            r"\s", f"[{punkt_mod._REGEX_SPACE}]")
+    # the word regex on long decision texts keeps nltk.redos's time limit
     assert fast._realign is lang.re_boundary_realignment
     assert fast._word_tokenize == lang.word_tokenize
     if hasattr(lang.re_boundary_realignment, "_timeout"):  # NLTK >= 3.10
         assert type(lang.re_boundary_realignment).__name__ == "TimedPattern"
+
+
+def test_regex_space_class_is_the_regex_modules_whitespace():
+    """_REGEX_SPACE holds exactly the characters \\s matches in the regex module (NLTK's flags), for
+    every code point; Python's re differs (it also counts U+001C..U+001F)."""
+    import regex
+
+    everything = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
+    theirs = regex.compile(r"\s", regex.VERSION0 | regex.UNICODE | regex.VERBOSE).findall(everything)
+    ours = re.compile(f"[{punkt_mod._REGEX_SPACE}]").findall(everything)
+    assert ours == theirs and len(ours) == 25
+    assert re.findall(r"\s", "\x1c\x1d\x1e\x1f") and not regex.findall(r"\s", "\x1c\x1d\x1e\x1f")
+
+
+def test_as_re_translates_only_what_it_can():
+    import regex
+
+    flags = regex.VERSION0 | regex.UNICODE | regex.VERBOSE
+    assert punkt_mod._as_re(regex.compile(r"a\s+(\S+) [\]\\s]", flags)).pattern == (
+        rf"a[{punkt_mod._REGEX_SPACE}]+([^{punkt_mod._REGEX_SPACE}]+) [\]\\s]")
+    for untranslatable in [regex.compile(r"[^\S\n]", flags), regex.compile(r"\s", flags | regex.IGNORECASE),
+                           regex.compile(r"\s", regex.ASCII), regex.compile(r"(?<=\s{1,3})x", flags)]:
+        assert punkt_mod._as_re(untranslatable) is untranslatable  # kept as it is
+    assert punkt_mod._as_re(re.compile(r"\s")).pattern == r"\s"  # re already
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(text=st.one_of(piece_text, st.text(max_size=60),
+                      st.text(alphabet=".?!\"')”“( \nAa1\t\x1c\x1f\x85\xa0\u2028\u3000,-", max_size=40)))
+def test_translated_regexes_match_nltks(text):
+    lang = text_mod._punkt()._lang_vars
+    fast = text_mod._punkt_spans()
+    theirs = [(m.span(), m.span(1), m.span(2)) for m in lang.period_context_re().finditer(text)]
+    assert [(m.span(), m.span(1), m.span(2)) for m in fast._find_candidates(text)] == theirs
+    assert fast._word_findall(text) == lang._word_tokenizer_re().findall(text)
+    for start in range(min(len(text), 8)):
+        m = lang.re_boundary_realignment.match(text[start:])
+        ours = fast._realign_re.match(text, start)
+        assert (m and m.end() + start) == (ours and ours.end())
 
 
 def test_realign_first_characters():
@@ -426,13 +520,60 @@ def test_realign_first_characters():
         assert fast.span_tokenize(text) == list(oracle_punkt().span_tokenize(text))
 
 
+def test_word_end_characters_are_nltks():
+    lang = text_mod._punkt()._lang_vars
+    non_word = re.compile(lang._re_non_word_chars)
+    assert {chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000 and non_word.fullmatch(chr(c))} == set(
+        punkt_mod._NON_WORD)
+    assert text_mod._punkt_spans()._word_end == set(punkt_mod._NON_WORD)
+
+
+first_words = st.one_of(st.sampled_from(["said.", "Gen.", "U.S.", "5.", "J.", "etc.", "year.", "Mr.", "No.", "x.",
+                                         "attack.", "1999.", "p.m.", "e.g.", "it.", "Ça.", "é."]),
+                        st.builds(lambda w: w + ".", alnum))
+fast_exit_text = st.builds(lambda w, sep, rest: w + sep + rest, first_words,
+                           st.sampled_from([" ", "  ", "”", '"', ")", "’", "'", "?", "!", ":", "\n", "\xa0", ",", ".",
+                                            " “", "-", ""]),
+                           st.sampled_from(["", "The", "the", "“We", ". .", ".", " ", "\x1c", "\x1c x", "x", "5",
+                                            "U.S.", "(For", "\n", "Mr.", ". . . x", "They.", "’s"]))
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(text=fast_exit_text)
+def test_decisions_with_a_settled_first_word_are_nltks(text):
+    """The shortcut for texts that start with a word that breaks whatever follows, and the
+    settled tokens, decide as NLTK does."""
+    fast = punkt_mod.PunktSpans(text_mod._punkt())
+    assert fast.contains_sentbreak(text) == oracle_punkt().text_contains_sentbreak(text)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(first=st.one_of(first_words, st.sampled_from(PIECES), st.text(min_size=1, max_size=8)),
+       second=st.one_of(st.sampled_from(PIECES), st.text(min_size=1, max_size=8)))
+def test_settled_tokens_are_left_alone_by_the_second_pass(first, second):
+    tok = oracle_punkt()
+    fast = punkt_mod.PunktSpans(tok)
+    ours = fast._token(first)
+    theirs, after = PunktToken(first), PunktToken(second)
+    tok._first_pass_annotation(theirs)
+    tok._first_pass_annotation(after)
+    before = [getattr(theirs, name) for name in PunktToken.__slots__]
+    tok._second_pass_annotation(theirs, after)
+    if ours.settled:
+        assert [getattr(theirs, name) for name in PunktToken.__slots__] == before
+    assert fast._contains_break([first, second]) == bool(theirs.sentbreak)
+
+
 def test_memos_are_bounded(monkeypatch):
     from framelens.datasets import load_sample
 
     monkeypatch.setattr(punkt_mod, "_MEMO_SIZE", 40)
+    monkeypatch.setattr(punkt_mod, "_TOKEN_MEMO_SIZE", 40)
     fast = punkt_mod.PunktSpans(text_mod._punkt())
     nltk_tok = oracle_punkt()
-    for text in load_sample().docs["text"].tolist()[:60] + ["x" * 5000 + ". Then " + "y" * 5000 + ". End."]:
+    texts = load_sample().docs["text"].tolist()[:60] + ["x" * 5000 + ". Then " + "y" * 5000 + ". End."]
+    assert fast.spans_many(texts, text_mod._segment_list) == [oracle_sentence_spans(t) for t in texts]
+    for text in texts:
         assert fast.span_tokenize(text) == list(nltk_tok.span_tokenize(text))
         assert len(fast._decisions) <= 40 and len(fast._tokens) <= 40
         assert max(map(len, [*fast._decisions, *fast._tokens]), default=0) <= punkt_mod._MEMO_MAX_CHARS
@@ -442,6 +583,7 @@ def test_segments_must_end_at_line_breaks():
     fast = text_mod._punkt_spans()
     text = "One. Two.\nThree. Four."
     assert fast.span_tokenize(text, [(0, 9), (10, 22)]) == [(0, 4), (5, 9), (10, 16), (17, 22)]
+    assert fast.span_tokenize(text, [(9, 9), (22, 22)]) == [] == fast.span_tokenize("  \n ", [(0, 2), (3, 4)])
     for bad in ([(0, 5)], [(10, 22), (0, 9)], [(0, 9), (5, 22)], [(0, 23)], [(-1, 9)]):
         with pytest.raises(ValueError, match="bad segment"):
             fast.span_tokenize(text, bad)

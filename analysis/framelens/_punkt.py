@@ -4,32 +4,41 @@ NLTK decides each candidate break (``.``, ``?`` or ``!`` before punctuation, or 
 and a token) by cutting a *decision text* (the word before, the mark, what follows), splitting it
 into words, building a :class:`~nltk.tokenize.punkt.PunktToken` per word and annotating them;
 every regex call pays for ``nltk.redos``'s time limit (~2.5 µs). A news article has a candidate
-every ~200 characters. Here every decision is still NLTK's, made by the tokenizer's own methods:
+every ~120 characters. Here every decision is still NLTK's, made by the tokenizer's own methods:
 
 - ``text_contains_sentbreak(decision_text)`` is true when a word of the decision text other than
   the last is a break once annotated. The annotation of a word depends only on that word and the
   next (the first pass reads the word alone; the second pass the word and the first-pass
   annotation of the next one; line and paragraph starts are never read). So each word's
   first-pass token is built once and kept, and the second pass runs on a copy of it for each
-  pair of words. Decisions are memoised per decision text. The words of a decision text come
-  from NLTK's word regex, except for the commonest shape ("said. The"), whose words are known.
+  pair of words, unless the token is *settled*: NLTK's second pass leaves a token without a final
+  period alone, and one with a final period that is no abbreviation, ellipsis, initial or number
+  and starts no collocation. A decision text that starts with a settled break ("said. The",
+  "attack.”") contains a break whatever follows. Decisions are memoised per decision text. The
+  words of a decision text come from NLTK's word regex, except for the commonest shapes, whose
+  words are known.
 - The plumbing (``_match_potential_end_contexts``, ``_slices_from_text``,
-  ``_realign_boundaries``) is one loop over offsets, with NLTK's quirks kept: the word before a
-  mark starts after the last *ASCII* whitespace (``string.whitespace``), whitespace found only at
-  the very start counts as none, and a candidate whose word overlaps the previous one's drops
-  the previous candidate. One scan of the whole text finds the candidates of all its segments.
-- The regexes that are linear run without the time limit (the reasons are given where each is
-  used): the candidate regex, the word regex on short decision texts, and PunktToken's three
-  tests. The realignment regex and the word regex on long decision texts keep it.
+  ``_realign_boundaries``, and ``framelens.text``'s trimming) is one loop over the texts of a
+  corpus, their segments and candidates (:meth:`PunktSpans.spans_many`), with NLTK's quirks kept:
+  the word before a mark starts after the last *ASCII* whitespace (``string.whitespace``),
+  whitespace found only at the very start counts as none, and a candidate whose word overlaps the
+  previous one's drops the previous candidate. The decision text is one slice of the text.
+- The regexes that are linear run without the time limit, in Python's :mod:`re` (about twice as
+  fast as the regex module NLTK uses; ``\\s`` is spelt out as the regex module's whitespace, see
+  ``_as_re``), the reasons given where each is used: the candidate regex, the word regex on short
+  decision texts, the realignment regex, and PunktToken's three tests. The word regex on long
+  decision texts keeps it.
 
-Memos are dicts emptied when full and hold no string over 200 characters. ``tests/test_text.py``
-checks the spans against NLTK's own ``span_tokenize`` on news corpora, hard cases and random text.
+Memos are dicts emptied when full (2**17 decisions, 2**16 tokens: at most about 30 MB; after
+100 MB of news they hold about 11 MB) and hold no string over 200 characters.
+``tests/test_text.py`` checks the spans against NLTK's own ``span_tokenize`` (and the project's
+former implementation) on news corpora, hard cases and random text.
 """
 from __future__ import annotations
 
+import re
 import string
-from bisect import bisect_left
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from nltk.tokenize.punkt import PunktToken
 
@@ -38,6 +47,12 @@ if TYPE_CHECKING:
 
 # NLTK's _get_last_whitespace_index tests `char in string.whitespace`: ASCII whitespace only.
 _ASCII_WHITESPACE = tuple(string.whitespace)
+# The characters \s matches in NLTK's patterns (the regex module, VERSION0, UNICODE): Unicode
+# White_Space. Python's re also counts U+001C..U+001F, so in re the class is spelt out. The tests
+# check it against the regex module for every code point.
+_REGEX_SPACE = "\\t-\\r\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+# The characters of NLTK 3.10's _re_non_word_chars (a word ends before them; none is "" or " ")
+_NON_WORD = ")\";}]*:@'({[\u2018\u2019\u201c\u201d\xab\xbb?!"
 # Segments end at the end of the text or before one of these (see PunktSpans.span_tokenize).
 _LINE_BREAKS = "\n\u2028\u2029"
 # The characters NLTK 3.10's re_boundary_realignment can start with (its pattern opens with this
@@ -45,8 +60,81 @@ _LINE_BREAKS = "\n\u2028\u2029"
 # against the pattern, for every BMP character, in the tests.
 REALIGN_FIRST = frozenset("\"')]}\u2018\u2019\u201c\u201d\xab\xbb")
 _REALIGN_PATTERN = r'["\')\]}\u2018\u2019\u201c\u201d\xab\xbb]+?(?:\s+|(?=--)|$)'  # NLTK 3.10's
-_MEMO_SIZE = 1 << 15  # entries per memo; a full memo is emptied (both hold ~7 MB after 24 MB of news)
+_MEMO_SIZE = 1 << 17  # entries in the decision memo; a full memo is emptied (~60k after 20 MB of news)
+_TOKEN_MEMO_SIZE = 1 << 16  # entries in the token memo (~19k after 100 MB of news)
 _MEMO_MAX_CHARS = 200  # longer strings (a run without spaces can be megabytes) are not memoised
+
+
+def _append_trimmed(text: str, start: int, stop: int, spans: list) -> None:
+    """Appends ``(start, stop)`` without its leading and trailing whitespace, if anything is left."""
+    piece = text[start:stop]
+    lead = len(piece) - len(piece.lstrip())
+    trail = len(piece.rstrip())
+    if trail > lead:
+        spans.append((start + lead, start + trail))
+
+
+def _as_re(pattern) -> re.Pattern | object:
+    """NLTK's ``pattern`` (``nltk.redos`` over the regex module) as a Python :mod:`re` pattern
+    that matches the same, without the time limit: ``\\s`` and ``\\S`` outside character
+    classes become the class of the characters the regex module counts as whitespace. Python's
+    re runs these patterns about twice as fast. When the pattern has other flags, ``\\s`` inside
+    a class, or does not compile with re, the compiled regex-module pattern is returned as is."""
+    inner = _without_time_limit(pattern)
+    if isinstance(inner, re.Pattern):  # an older NLTK, on re already
+        return inner
+    flags = inner.flags
+    try:
+        import regex
+
+        known = regex.VERSION0 | regex.VERBOSE | regex.UNICODE | regex.MULTILINE
+    except ImportError:
+        return inner
+    if flags & ~known or not flags & regex.UNICODE:
+        return inner
+    out, in_class, i, src = [], False, 0, inner.pattern
+    while i < len(src):
+        c = src[i]
+        if c == "\\":
+            pair = src[i:i + 2]
+            if pair in ("\\s", "\\S"):
+                if in_class:
+                    return inner
+                out.append(("[^" if pair[1] == "S" else "[") + _REGEX_SPACE + "]")
+            else:
+                out.append(pair)
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+            out.append(c)
+            if src[i + 1:i + 2] == "^":  # a "]" right after "[" or "[^" is a literal
+                out.append("^")
+                i += 1
+            if src[i + 1:i + 2] == "]":
+                out.append("]")
+                i += 1
+        elif c == "]" and in_class:
+            in_class = False
+            out.append(c)
+        else:
+            out.append(c)
+        i += 1
+    try:
+        return re.compile("".join(out), re.UNICODE | (re.VERBOSE if flags & regex.VERBOSE else 0)
+                          | (re.MULTILINE if flags & regex.MULTILINE else 0))
+    except re.error:
+        return inner
+
+
+def _compile_like(source: str, like):
+    """``source`` compiled as ``like`` is (NLTK's flags, its regex module or re)."""
+    inner = _without_time_limit(like)
+    if isinstance(inner, re.Pattern):
+        return re.compile(source, inner.flags)
+    import regex
+
+    return regex.compile(source, inner.flags)
 
 
 def _without_time_limit(pattern):
@@ -57,15 +145,24 @@ def _without_time_limit(pattern):
 
 class _Token(PunktToken):
     """A :class:`PunktToken` whose regex tests run without ``nltk.redos``'s time limit, on the
-    same compiled patterns. All three are linear: ``^-?[.,]?\\d[\\d,.-]*\\.?$`` is anchored with one
-    repeated class (backtracking gives characters back one by one, once); ``\\.\\.+$`` (matched at
-    the start) is a run of dots then the end; ``[^\\W\\d]\\.$`` has a fixed length. Each test costs
-    about 0.3 µs instead of 2.5 µs with the limit."""
+    same compiled patterns (and which knows whether it is ``settled``: see ``PunktSpans._token``).
+    All three are linear: ``^-?[.,]?\\d[\\d,.-]*\\.?$`` is anchored with one repeated class
+    (backtracking gives characters back one by one, once); ``\\.\\.+$`` (matched at the start)
+    is a run of dots then the end; ``[^\\W\\d]\\.$`` has a fixed length. Each test costs about
+    0.3 µs instead of 2.5 µs with the limit."""
 
-    __slots__ = ()
+    __slots__ = ("settled",)  # set by PunktSpans._token
     _numeric = _without_time_limit(PunktToken._RE_NUMERIC)
     _ellipsis = _without_time_limit(PunktToken._RE_ELLIPSIS)
     _initial = _without_time_limit(PunktToken._RE_INITIAL)
+
+    def __init__(self, tok: str):
+        # PunktToken.__init__ without keyword parameters, its loop over the properties spelt out
+        # (the tests compare every slot with PunktToken's)
+        self.tok = tok
+        self.type = self._get_type(tok)
+        self.period_final = tok.endswith(".")
+        self.parastart = self.linestart = self.sentbreak = self.abbr = self.ellipsis = None
 
     def _get_type(self, tok):
         return self._numeric.sub("##number##", tok.lower())
@@ -95,16 +192,28 @@ class PunktSpans:
         self._tok = tokenizer
         lang = tokenizer._lang_vars
         self._word_tokenize = lang.word_tokenize  # NLTK's word regex, time-limited
-        self._word_findall = _without_time_limit(lang._word_tokenizer_re()).findall
+        # NLTK's word regex without the time limit, in Python's re (see _as_re; why it is safe
+        # without the limit is said in _words)
+        self._word_findall = _as_re(lang._word_tokenizer_re()).findall
         # NLTK's candidate regex, [.?!](?=(?P<after_tok>[punctuation]|\s+(?P<next_tok>\S+))), run
         # without the time limit as it is linear: a mark's lookahead reads one character, or the
         # whitespace right after it and the token right after that (backtracking at most once
         # over that whitespace). No other mark reads those: a mark inside the token is followed
         # by a non-space and fails at once. So each character is read a bounded number of times.
-        self._find_candidates = _without_time_limit(lang.period_context_re()).finditer
+        self._find_candidates = _as_re(lang.period_context_re()).finditer
         self._realign = lang.re_boundary_realignment  # time-limited
+        # The same in re, without the time limit (None if it does not translate), as it is linear:
+        # a run of closers (lazily, one more at a time), then whitespace, "--" or the end. Each
+        # extension of the run tests one character after it; a whitespace there ends the match,
+        # so nothing is retried. It runs on text[start:stop] as pos and endpos, not a copy.
+        realign_re = _as_re(self._realign)
+        self._realign_re = realign_re if isinstance(realign_re, re.Pattern) else None
         # (another NLTK's pattern may start otherwise: then the regex is always tried)
         self._realign_first = REALIGN_FIRST if self._realign.pattern == _REALIGN_PATTERN else None
+        self._collocation_starts = {first for first, _ in tokenizer._params.collocations}
+        # the characters that end a word in NLTK's word regex (those of _NON_WORD that still do)
+        non_word = _as_re(_compile_like(lang._re_non_word_chars, lang._word_tokenizer_re()))
+        self._word_end = frozenset(c for c in _NON_WORD if non_word.fullmatch(c))
         self._tokens: dict[str, _Token] = {}  # word -> its token after the first pass (never changed)
         self._decisions: dict[str, bool] = {}  # decision text -> contains a break
 
@@ -114,64 +223,147 @@ class PunktSpans:
         of ``tokenizer.span_tokenize(text[start:end])`` shifted by ``start``.
 
         Segments must be in order, must not overlap, and each must end at the end of ``text`` or
-        before a line break (``\\n``, U+2028, U+2029), as ``framelens.text._segments`` cuts them.
-        Then one scan of the whole text finds every segment's candidates: a candidate is a mark
-        with a lookahead (a punctuation character, or whitespace and the next token, ``\\S+``),
-        and a scan of the segment alone finds the same matches with the same groups, except those
-        whose lookahead ends past the segment. A token cannot cross the line break that ends a
-        segment, so such a lookahead does not fit in the segment at all.
+        before a line break (``\\n``, U+2028, U+2029), as ``framelens.text._segments`` cuts them
+        (checked here: a ValueError otherwise).
         """
         n = len(text)
-        if segments is None:
-            segments = [(0, n)]
-        spans: list[tuple[int, int]] = []
-        matches = list(self._find_candidates(text))
-        marks = [m.start() for m in matches]
+        segments = [(0, n)] if segments is None else list(segments)
         done = 0
         for start, end in segments:
             if not done <= start <= end <= n or (end < n and text[end] not in _LINE_BREAKS):
                 raise ValueError(f"bad segment ({start}, {end}) of a text of {n} characters")
             done = end
-            found = [m for m in matches[bisect_left(marks, start):bisect_left(marks, end)]
-                     if m.end("after_tok") <= end]
-            if not found:  # one slice, nothing to realign
-                stop = start + len(text[start:end].rstrip())
-                if stop > start:
-                    spans.append((start, stop))
-                continue
-            # _slices_from_text: a sentence ends after each candidate that is a break
-            slices = []
-            last_break = start
-            for cand, decision_text in self._candidates_in(text, start, found):
-                if self.contains_sentbreak(decision_text):
-                    slices.append((last_break, cand.end()))
-                    next_tok = cand.start("next_tok")  # -1 when punctuation follows the mark
-                    last_break = next_tok if next_tok >= 0 else cand.end()
-            slices.append((last_break, start + len(text[start:end].rstrip())))
-            self._realign_boundaries(text, slices, spans)
-        return spans
+        return self.spans_many([text], lambda _: segments, trim=False)[0]
 
-    @staticmethod
-    def _candidates_in(text: str, begin: int, matches: list) -> list[tuple[object, str]]:
-        """NLTK's ``_match_potential_end_contexts`` on the segment starting at ``begin``, given
-        its matches: ``(match, decision text)`` pairs."""
+    def spans_many(self, texts: Iterable[str], segments_of: Callable[[str], list[tuple[int, int]]],
+                   trim: bool = True) -> list[list[tuple[int, int]]]:
+        """For each text, :meth:`span_tokenize` on the segments ``segments_of(text)`` (a list, as
+        :meth:`span_tokenize` requires them: not checked here); with ``trim``, each span stripped
+        of whitespace (``str.isspace``) and dropped when nothing is left.
+
+        One loop does it all (this is where the time goes): per segment, the candidate regex
+        scans ``text[start:end]`` only (as ``pos`` and ``endpos``: what a scan of the segment
+        alone finds, with offsets in ``text``, as the pattern has no lookbehind and no anchor);
+        per candidate, the word before the mark (one ``rfind`` where the segment has no ASCII
+        whitespace but spaces), the decision text (one slice: the word, the mark and its lookahead
+        are contiguous) and its decision (the memo, inline); per segment, the slices, realigned
+        and trimmed only where one may start with a closing quote or bracket, or with whitespace.
+        """
+        find = self._find_candidates
+        decided = self._decisions.get
+        decide = self._decide_new
+        realign_first = self._realign_first or frozenset()
+        realign_all = self._realign_first is None  # (then every segment is realigned)
         out = []
-        prev = None  # the pending candidate, whose word is text[prev_start:prev_stop]
-        prev_start = prev_stop = begin
-        for match in matches:
-            mark = match.start()
-            # The word before the mark starts after the last ASCII whitespace in
-            # text[prev_stop:mark]; with none, or only one at prev_stop itself, it starts where
-            # the previous candidate's word did.
-            space = text.rfind(" ", prev_stop, mark)
-            if not text[max(space + 1, prev_stop):mark].isprintable():  # may hold \t\n\r\v\f
-                space = max([text.rfind(c, prev_stop, mark) for c in _ASCII_WHITESPACE])
-            start = space + 1 if space > prev_stop else prev_start
-            if prev is not None and prev_stop <= start:  # no overlap: the previous one stands
-                out.append((prev, text[prev_start:prev_stop] + prev.group() + prev.group("after_tok")))
-            prev, prev_start, prev_stop = match, start, mark
-        if prev is not None:
-            out.append((prev, text[prev_start:prev_stop] + prev.group() + prev.group("after_tok")))
+        for text in texts:
+            spans: list[tuple[int, int]] = []
+            out.append(spans)
+            segments = segments_of(text)
+            if not segments:
+                continue
+            # One scan of the whole text finds the candidates of all its segments: a scan of a
+            # segment alone finds the same matches with the same groups, except those whose
+            # lookahead ends past the segment (a token cannot cross the line break that ends a
+            # segment, so such a lookahead does not fit in it at all).
+            matches = list(find(text))
+            n_matches = len(matches)
+            i = 0
+            # The word before a mark may hold \t\n\r\v\f, else only spaces end it: checked per
+            # text, then per segment for \n (str methods: much faster than a regex class).
+            odd_text = "\t" in text or "\r" in text or "\x0b" in text or "\x0c" in text
+            for start, end in segments:
+                while i < n_matches and matches[i].start() < start:
+                    i += 1  # a candidate between segments (none with _segments: only whitespace there)
+                # the segment without its trailing whitespace ends the last slice
+                stop = end if end > start and not text[end - 1].isspace() else start + len(text[start:end].rstrip())
+                if i == n_matches or matches[i].start() >= end:  # no mark: one slice, or none if blank
+                    if stop > start:
+                        if trim and text[start].isspace():
+                            _append_trimmed(text, start, stop, spans)
+                        else:
+                            spans.append((start, stop))
+                    continue
+                odd = odd_text or text.find("\n", start, end) >= 0
+                slices = []
+                last_break = start
+                # Slices end after a mark or at `stop`, never at whitespace; they start at the
+                # segment start, after a mark (punctuation) or at a next token (\S in the regex
+                # module: whitespace to str.isspace only if one of U+001C..U+001F). Slices are
+                # trimmed (rarely) if one may start with whitespace, realigned (NLTK's
+                # _realign_boundaries) if one but the first may start with a closer.
+                realign = realign_all
+                trim_slices = trim and text[start].isspace()
+                # The pending candidate (NLTK's _match_potential_end_contexts yields a candidate
+                # once the next one's word does not overlap it): its mark, the start of its word,
+                # the end of its lookahead and its next token (-1 when punctuation follows).
+                mark = -1
+                word = prev_stop = start
+                while i < n_matches:
+                    match = matches[i]
+                    at = match.start()
+                    if at >= end:
+                        break
+                    i += 1
+                    after = match.end(1)
+                    if after > end:
+                        continue  # its lookahead leaves the segment: not a candidate of it
+                    # The word before the mark starts after the last ASCII whitespace in
+                    # text[prev_stop:at]; with none, or only one at prev_stop itself, it starts
+                    # where the previous candidate's word did.
+                    if odd:
+                        space = max([text.rfind(c, prev_stop, at) for c in _ASCII_WHITESPACE])
+                    else:
+                        space = text.rfind(" ", prev_stop, at)
+                    at_word = space + 1 if space > prev_stop else word
+                    if mark >= 0 and prev_stop <= at_word:  # no overlap: the pending one stands
+                        # its decision text, text[word:mark] + mark + lookahead, is one slice
+                        decision_text = text[word:after_pending]
+                        decision = decided(decision_text)
+                        if decision is None:
+                            decision = decide(decision_text)
+                        if decision:
+                            slices.append((last_break, mark + 1))
+                            last_break = next_tok if next_tok >= 0 else mark + 1
+                            first = text[last_break]
+                            if first in realign_first:  # (a closer before a letter or digit never is)
+                                realign = realign or not text[last_break + 1:last_break + 2].isalnum()
+                            elif first <= "\x1f":  # U+001C..U+001F (and harmless others)
+                                trim_slices = trim
+                    mark = prev_stop = at
+                    word, after_pending, next_tok = at_word, after, match.start(2)
+                if mark < 0:  # every mark's lookahead leaves the segment: one slice
+                    if trim_slices:
+                        _append_trimmed(text, start, stop, spans)
+                    else:
+                        spans.append((start, stop))
+                    continue
+                decision_text = text[word:after_pending]  # the last candidate stands
+                decision = decided(decision_text)
+                if decision is None:
+                    decision = decide(decision_text)
+                if decision:
+                    slices.append((last_break, mark + 1))
+                    last_break = next_tok if next_tok >= 0 else mark + 1
+                    first = text[last_break]
+                    if first in realign_first:
+                        realign = realign or not text[last_break + 1:last_break + 2].isalnum()
+                    elif first <= "\x1f":
+                        trim_slices = trim
+                slices.append((last_break, stop))
+                if realign:  # rare: NLTK's _realign_boundaries (its spans may start anywhere: trimmed)
+                    slices, kept = [], slices
+                    self._realign_boundaries(text, kept, slices)
+                    trim_slices = trim
+                elif stop <= last_break:
+                    slices.pop()  # an empty last slice
+                if trim_slices:
+                    for a, b in slices:
+                        if text[a].isspace() or text[b - 1].isspace():
+                            _append_trimmed(text, a, b, spans)
+                        else:
+                            spans.append((a, b))
+                else:
+                    spans.extend(slices)
         return out
 
     def _realign_boundaries(self, text: str, slices: list[tuple[int, int]], spans: list) -> None:
@@ -180,10 +372,10 @@ class PunktSpans:
         realign = 0
         for (start, stop), (next_start, next_stop) in zip(slices, slices[1:]):
             start += realign
-            m = self._realign_match(text, next_start, next_stop)
-            if m:
-                spans.append((start, next_start + len(m.group(0).rstrip())))
-                realign = m.end()
+            end = self._realign_end(text, next_start, next_stop)
+            if end is not None:
+                spans.append((start, next_start + len(text[next_start:end].rstrip())))
+                realign = end - next_start
             else:
                 realign = 0
                 if stop > start:  # NLTK: `if text[sentence1]`; offsets never pass the end
@@ -192,26 +384,53 @@ class PunktSpans:
         if stop > start + realign:
             spans.append((start + realign, stop))
 
-    def _realign_match(self, text: str, start: int, stop: int):
-        """``re_boundary_realignment.match(text[start:stop])``, not tried where it cannot match."""
+    def _realign_end(self, text: str, start: int, stop: int) -> int | None:
+        """Where ``re_boundary_realignment.match(text[start:stop])`` ends in ``text`` (None: no
+        match), the regex not tried where it cannot match."""
         first = self._realign_first
         if first is not None:
             if stop <= start or text[start] not in first:
                 return None
             if start + 1 < stop and text[start + 1].isalnum():
                 return None  # as in “This: the closers must be followed by whitespace, "--" or the end
-        return self._realign.match(text[start:stop])
+        if self._realign_re is not None:  # re: the same match within text[start:stop], no slice
+            m = self._realign_re.match(text, start, stop)
+            return None if m is None else m.end()
+        m = self._realign.match(text[start:stop])
+        return None if m is None else start + m.end()
 
     # -- the decisions -------------------------------------------------------------------------
     def contains_sentbreak(self, text: str) -> bool:
         """``tokenizer.text_contains_sentbreak(text)``, memoised."""
         decision = self._decisions.get(text)
+        return self._decide_new(text) if decision is None else decision
+
+    def _decide_new(self, text: str) -> bool:
+        """:meth:`contains_sentbreak` of a text not in the memo: decided, then memoised."""
+        # Most decision texts start with a word that ends a sentence whatever follows ("said.
+        # The", "time. “We", "attack.”"): letters or digits and a full stop, then a space or one
+        # of the characters that end a word in NLTK's word regex (_re_non_word_chars). That regex
+        # makes it one word, unless ". " follows it twice (an ellipsis ". . ."), which needs "."
+        # right after the space. When anything but whitespace follows, it is not the last word;
+        # so if its token is a settled break, the text contains a break.
+        decision = None
+        dot = text.find(".") + 1
+        if dot > 1:
+            after = text[dot:dot + 1]
+            if after == " ":
+                ends_word = text[dot + 1:dot + 2] not in ("", ".") and not text[dot + 1:].isspace()
+            else:
+                ends_word = after in self._word_end
+            if ends_word and text[:dot - 1].isalnum():
+                token = self._tokens.get(text[:dot]) or self._token(text[:dot])
+                if token.settled and token.sentbreak:
+                    decision = True
         if decision is None:
             decision = self._contains_break(self._words(text))
-            if len(text) <= _MEMO_MAX_CHARS:
-                if len(self._decisions) >= _MEMO_SIZE:
-                    self._decisions.clear()
-                self._decisions[text] = decision
+        if len(text) <= _MEMO_MAX_CHARS:
+            if len(self._decisions) >= _MEMO_SIZE:
+                self._decisions.clear()
+            self._decisions[text] = decision
         return decision
 
     def _words(self, text: str) -> list[str]:
@@ -237,27 +456,36 @@ class PunktSpans:
     def _contains_break(self, words: list[str]) -> bool:
         """NLTK's annotation of ``words`` (first pass, then the second pass on each word with the
         next): is any word but the last a sentence break?"""
-        second_pass = self._tok._second_pass_annotation
-        known = self._tokens.get
-        prev = None
-        for word in words:
-            token = known(word) or self._token(word)
-            if prev is not None:
-                first = prev.copy()  # the second pass updates the token it decides
-                second_pass(first, token)
+        token = self._token
+        for i in range(len(words) - 1):
+            first = token(words[i])
+            if first.settled:  # the second pass leaves it as it is, whatever the next word
                 if first.sentbreak:
                     return True
-            prev = token
+                continue
+            first = first.copy()  # the second pass updates the token it decides
+            self._tok._second_pass_annotation(first, token(words[i + 1]))
+            if first.sentbreak:
+                return True
         return False
 
     def _token(self, word: str) -> _Token:
-        """The token of ``word`` after NLTK's first annotation pass (shared: never changed)."""
+        """The token of ``word`` after NLTK's first annotation pass (shared: never changed), and
+        whether NLTK's second pass may change it (``settled`` when not).
+
+        ``_second_pass_annotation(token, next_token)`` returns at once when the token has no final
+        period; otherwise it changes the token only through a collocation starting with its type,
+        or when it is an abbreviation, an ellipsis, an initial or a number. (The tests compare
+        with NLTK's second pass on every pair of many words.)"""
         token = self._tokens.get(word)
         if token is None:
             token = _Token(word)
             self._tok._first_pass_annotation(token)
+            token.settled = not token.period_final or not (
+                token.abbr or token.ellipsis or token.is_initial or token.type_no_period == "##number##"
+                or token.type_no_period in self._collocation_starts)
             if len(word) <= _MEMO_MAX_CHARS:
-                if len(self._tokens) >= _MEMO_SIZE:
+                if len(self._tokens) >= _TOKEN_MEMO_SIZE:
                     self._tokens.clear()
                 self._tokens[word] = token
         return token

@@ -101,9 +101,9 @@ class Corpus:
     def sentence_spans(self) -> list[list[tuple[int, int]]]:
         """Per document, the (start, end) offsets of its sentences (offline NLTK Punkt), cached."""
         if "sentence_spans" not in self._cache:
-            from .text import sentence_spans
+            from .text import sentence_spans_many
 
-            self._cache["sentence_spans"] = [sentence_spans(t) for t in self.texts]
+            self._cache["sentence_spans"] = sentence_spans_many(self.texts)
         return self._cache["sentence_spans"]
 
     def subset(self, mask: Any) -> "Corpus":

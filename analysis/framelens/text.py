@@ -14,7 +14,8 @@ model, plus line rules Punkt lacks:
   shorter than the others can end that way. Otherwise a line break is a space, and Punkt decides.
 
 The spans are exactly those of Punkt's ``span_tokenize`` on each stretch the line rules leave;
-``framelens._punkt`` computes them about 3-5x faster (NLTK's own decisions, memoised).
+``framelens._punkt`` computes them several times faster (NLTK's own decisions, memoised), and
+:func:`sentence_spans_many` does a whole corpus in one loop.
 
 Words: :func:`word_tokenize` gives NLTK's Treebank-style tokens (``"don't"`` → ``do``, ``n't``),
 sentence by sentence as :func:`nltk.word_tokenize` does; :func:`word_spans` gives the offsets of
@@ -28,7 +29,7 @@ import json
 import re
 from collections import defaultdict
 from importlib import resources
-from itertools import repeat
+from itertools import accumulate, islice, repeat
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
@@ -41,13 +42,15 @@ if TYPE_CHECKING:  # NLTK is imported on first use: counting tokens (batch scori
 
     from ._punkt import PunktSpans
 
-__all__ = ["count_tokens", "count_tokens_many", "sentence_spans", "split_sentences", "word_spans", "word_tokenize"]
+__all__ = ["count_tokens", "count_tokens_many", "sentence_spans", "sentence_spans_many", "split_sentences",
+           "word_spans", "word_tokenize"]
 
 _WORD_RUN = re.compile(r"\w+")
 _WORDPUNCT = re.compile(r"\w+|[^\w\s]+")
 # A blank line: a line break, then only whitespace up to another line break; or U+2029.
 _BLOCK_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+|\u2029")
 _LINE_BREAK = re.compile(r"\n|\u2028")
+_BLOCK_SPLIT = re.compile(r"(\n(?:[^\S\n]*\n)+|\u2029)")  # _BLOCK_BREAK, kept by re.split
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _ENDS_CONTINUED = re.compile(r"[,;:\-–—/&(\[]$")
 _BULLETS = "-–—•*·#"
@@ -175,6 +178,29 @@ def _segments(text: str):
         block_start = next_start
 
 
+def _segment_list(text: str) -> list[tuple[int, int]]:
+    """``list(_segments(text))``, faster where every line break is part of a blank line (news
+    paragraphs: then each block is one line, and the blocks not blank are the segments)."""
+    lines = text.split("\n")
+    if len(lines) % 2 and not any(lines[1::2]) and (text.isascii() or "\u2028" not in text and "\u2029" not in text):
+        # Every line break is one of a pair "\n\n" (every other line is empty): the blocks are the
+        # other lines. A blank-line break is one or more pairs with blanks between them
+        # ("\n\n \n\n" leaves a blank block); no "\r" in a break either, or it would split a
+        # pair. (isascii is O(1): most texts skip the search.)
+        blocks = lines[::2]
+        starts = accumulate(map((2).__add__, map(len, blocks)), initial=0)  # len(block) + 2 each
+        return [(a, a + len(block)) for a, block in zip(starts, blocks) if block and not block.isspace()]
+    work = text.replace("\r", " ")
+    if "\u2028" in work:
+        return list(_segments(text))
+    parts = _BLOCK_SPLIT.split(work)  # block, break, block, ..., block
+    blocks = parts[::2]
+    if any("\n" in block for block in blocks):  # a block of several lines: the line rules
+        return list(_segments(text))
+    starts = accumulate(map(len, parts), initial=0)
+    return [(a, a + len(b)) for a, b in zip(islice(starts, 0, None, 2), blocks) if b and not b.isspace()]
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence boundaries as ``(start, end)`` character offsets, whitespace trimmed.
 
@@ -195,18 +221,35 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     ['Rebels seize town', 'The rebels said on Monday that they had won.']
     """
     _check(text)
-    spans = []
-    # Punkt's spans in each segment (as _punkt().span_tokenize(text[start:end]) gives them)
-    for s, e in _punkt_spans().span_tokenize(text, _segments(text)):
-        if s < e and not text[s].isspace() and not text[e - 1].isspace():
-            spans.append((s, e))  # nothing to trim (most spans)
-            continue
-        piece = text[s:e]
-        lead = len(piece) - len(piece.lstrip())
-        trail = len(piece.rstrip())
-        if trail > lead:
-            spans.append((s + lead, s + trail))
-    return spans
+    # Punkt's spans in each segment (as _punkt().span_tokenize(text[start:end]) gives them), trimmed
+    return _punkt_spans().spans_many([text], _segment_list)[0]
+
+
+def sentence_spans_many(texts: Iterable[str]) -> list[list[tuple[int, int]]]:
+    """:func:`sentence_spans` of each text, in one loop (faster than a call per text).
+
+    Parameters
+    ----------
+    texts : iterable of str
+
+    Returns
+    -------
+    list of list of (int, int)
+        Per text, what :func:`sentence_spans` gives.
+
+    Examples
+    --------
+    >>> sentence_spans_many(["Gen. Smith met U.S. officials. They left.", "", "Title\\nBody."])
+    [[(0, 30), (31, 41)], [], [(0, 5), (6, 11)]]
+    """
+    if isinstance(texts, str):
+        raise InputError("sentence_spans_many needs a sequence of texts, not one str (use sentence_spans)",
+                         field="text")
+    texts = list(texts)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise InputError(f"texts must be str, got {type(text).__name__}", row=i, field="text")
+    return _punkt_spans().spans_many(texts, _segment_list)
 
 
 def split_sentences(text: str) -> list[str]:
