@@ -298,24 +298,27 @@ class PunktSpans:
                 # the end of its lookahead and its next token (-1 when punctuation follows).
                 mark = -1
                 word = prev_stop = start
-                while i < n_matches:
-                    match = matches[i]
-                    at = match.start()
-                    if at >= end:
-                        break
-                    i += 1
-                    after = match.end(1)
-                    if after > end:
-                        continue  # its lookahead leaves the segment: not a candidate of it
-                    # The word before the mark starts after the last ASCII whitespace in
-                    # text[prev_stop:at]; with none, or only one at prev_stop itself, it starts
-                    # where the previous candidate's word did.
-                    if odd:
-                        space = max([text.rfind(c, prev_stop, at) for c in _ASCII_WHITESPACE])
-                    else:
-                        space = text.rfind(" ", prev_stop, at)
-                    at_word = space + 1 if space > prev_stop else word
-                    if mark >= 0 and prev_stop <= at_word:  # no overlap: the pending one stands
+                while True:
+                    if i < n_matches and matches[i].start() < end:
+                        match = matches[i]
+                        at = match.start()
+                        i += 1
+                        after = match.end(1)
+                        if after > end:
+                            continue  # its lookahead leaves the segment: not a candidate of it
+                        # The word before the mark starts after the last ASCII whitespace in
+                        # text[prev_stop:at]; with none, or only one at prev_stop itself, it
+                        # starts where the previous candidate's word did.
+                        if odd:
+                            space = max([text.rfind(c, prev_stop, at) for c in _ASCII_WHITESPACE])
+                        else:
+                            space = text.rfind(" ", prev_stop, at)
+                        at_word = space + 1 if space > prev_stop else word
+                        stands = mark >= 0 and prev_stop <= at_word  # no overlap: the pending one stands
+                    else:  # the segment's candidates are done: the pending one stands
+                        match = None
+                        stands = mark >= 0
+                    if stands:
                         # its decision text, text[word:mark] + mark + lookahead, is one slice
                         decision_text = text[word:after_pending]
                         decision = decided(decision_text)
@@ -329,6 +332,8 @@ class PunktSpans:
                                 realign = realign or not text[last_break + 1:last_break + 2].isalnum()
                             elif first <= "\x1f":  # U+001C..U+001F (and harmless others)
                                 trim_slices = trim
+                    if match is None:
+                        break
                     mark = prev_stop = at
                     word, after_pending, next_tok = at_word, after, match.start(2)
                 if mark < 0:  # every mark's lookahead leaves the segment: one slice
@@ -337,18 +342,6 @@ class PunktSpans:
                     else:
                         spans.append((start, stop))
                     continue
-                decision_text = text[word:after_pending]  # the last candidate stands
-                decision = decided(decision_text)
-                if decision is None:
-                    decision = decide(decision_text)
-                if decision:
-                    slices.append((last_break, mark + 1))
-                    last_break = next_tok if next_tok >= 0 else mark + 1
-                    first = text[last_break]
-                    if first in realign_first:
-                        realign = realign or not text[last_break + 1:last_break + 2].isalnum()
-                    elif first <= "\x1f":
-                        trim_slices = trim
                 slices.append((last_break, stop))
                 if realign:  # rare: NLTK's _realign_boundaries (its spans may start anywhere: trimmed)
                     slices, kept = [], slices
