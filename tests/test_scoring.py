@@ -55,6 +55,29 @@ def test_match_sentence_numbers_agree_with_the_sentence_spans():
     assert hits["sentence"].max() >= 3 and len(hits) > 1000
 
 
+@pytest.mark.parametrize("pattern", ["hospital*", "terrorists", "said"])
+def test_match_splits_only_the_documents_it_needs(pattern):
+    """A rare term splits only the documents it hits (and the corpus keeps no partial sentences);
+    a common one splits the whole corpus once and keeps it. The numbers are the same either way:
+    each hit's sentence is the last one starting at or before it, by text.sentence_spans."""
+    from framelens.lexicon.model import Family, Label, Lexicon, Pattern
+    from framelens.text import sentence_spans
+
+    lex = Lexicon("one", "1", (Family("f", (Label("term", (Pattern(pattern),)),)),))
+    sample = framelens.datasets.load_sample()
+    corpus = framelens.read_corpus(sample.docs)  # a fresh corpus: no sentences yet
+    hits = framelens.match(corpus, lex)
+    hit_docs = hits["doc_id"].nunique()
+    assert 0 < hit_docs < len(corpus)
+    assert ("sentence_spans" in corpus._cache) == (2 * hit_docs >= len(corpus))
+    texts = dict(zip(corpus.doc_ids, corpus.texts))
+    for row in hits.itertuples():
+        starts = [a for a, _ in sentence_spans(texts[row.doc_id])]
+        assert row.sentence == max(sum(a <= row.start for a in starts) - 1, 0), row
+    corpus.sentence_spans()  # once the corpus has its sentences, they are used: same numbers
+    assert framelens.match(corpus, lex)["sentence"].tolist() == hits["sentence"].tolist()
+
+
 def test_score_per_document_counts_rates_shares(corpus):
     s = framelens.score(corpus, mini_lexicon()).set_index("doc_id")
     # w2: "Government forces retook the town, the army said. Rebel fighters withdrew." → 11 word tokens

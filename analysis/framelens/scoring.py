@@ -81,6 +81,23 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _hit_sentences(corpus: Corpus, hits: MatchArrays) -> np.ndarray:
+    """The sentence index of each hit. Splitting into sentences costs several times more than
+    matching, so a corpus that has no sentences yet, with hits in under half its documents (a rare
+    term, a small lexicon), has only those documents split, and keeps nothing; otherwise the whole
+    corpus is split once and keeps its sentences for the next call."""
+    if not len(hits.doc):
+        return np.zeros(0, dtype=np.int64)
+    with_hits = np.unique(hits.doc)
+    if "sentence_spans" in corpus._cache or 2 * len(with_hits) >= len(corpus):
+        return _sentence_index(corpus.sentence_spans(), hits.doc, hits.start)
+    from .text import sentence_spans_many
+
+    texts = corpus.texts
+    spans = sentence_spans_many([texts[d] for d in with_hits.tolist()])
+    return _sentence_index(spans, np.searchsorted(with_hits, hits.doc), hits.start)
+
+
 def _sentence_index(spans: list[list[tuple[int, int]]], doc: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Index (0-based) of the sentence of document ``doc`` that holds each ``start`` offset; 0
     before a document's first sentence. One search over all documents' sentence starts, each
@@ -126,8 +143,8 @@ def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str 
     corpus, lexicon = as_corpus(corpus), as_lexicon(lexicon)
     matcher = compile_lexicon(lexicon, engine=engine)
     hits = _hits(corpus, lexicon, engine)
-    texts, spans = corpus.texts, corpus.sentence_spans()
-    sentence = _sentence_index(spans, hits.doc, hits.start)
+    texts = corpus.texts
+    sentence = _hit_sentences(corpus, hits)
     labels = np.asarray(matcher.label_ids, dtype=object)
     families = np.asarray(matcher.family_ids, dtype=object)
     doc_ids = np.asarray(corpus.doc_ids, dtype=object)
