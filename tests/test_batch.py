@@ -680,3 +680,81 @@ def test_assembler_reads_parquet_parts_of_an_earlier_version(tmp_path, monkeypat
     journal.write_text(journal.read_text().replace(".arrow", ".parquet"))
     score_files(path, mini_lexicon(), tmp_path / "scores.parquet", jobs=1, chunk_size=10, progress=False, **COLUMNS)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "scores.parquet"), pd.read_parquet(tmp_path / "full.parquet"))
+
+
+# ---------------------------------------------------------------------------------------------
+# a chunk's text, source and date: with Arrow where that gives what read_corpus gives
+def read_corpus_fields(values: dict) -> tuple[list, list, np.ndarray]:
+    """The oracle: framelens.read_corpus on the same values (the in-memory path)."""
+    import warnings
+
+    plain = {role: v if isinstance(v, list) else v.to_pylist() for role, v in values.items()}
+    frame = pd.DataFrame({"doc_id": [str(i) for i in range(len(plain["text"]))], **plain})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", framelens.corpus.CorpusWarning)
+        corpus = framelens.read_corpus(frame, text="text", source="source", id="doc_id", date="date", title="title")
+    return corpus.texts, corpus.docs["source"].tolist(), corpus.docs["date"].to_numpy(dtype="datetime64[ns]")
+
+
+def fields_of(values: dict) -> tuple[list, list, np.ndarray]:
+    texts, source, date = batch_local.role_fields(values)
+    return list(texts), source.to_pylist(), date.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+
+
+def role_values(texts, sources, dates, arrow: bool) -> dict:
+    import pyarrow as pa
+
+    values = {"text": list(texts), "source": list(sources), "date": list(dates), "title": [None] * len(texts)}
+    if arrow:  # as Records.values gives rows read in Arrow blocks
+        values = {role: pa.chunked_array([pa.array(v, type=pa.string())]) for role, v in values.items()}
+    return values
+
+
+def assert_same_fields(values: dict) -> None:
+    got, expected = fields_of(values), read_corpus_fields(values)
+    assert got[0] == expected[0] and got[1] == expected[1]
+    np.testing.assert_array_equal(got[2], expected[2])  # NaT equals NaT here
+
+
+@pytest.mark.parametrize("arrow", [True, False])
+def test_role_fields_take_arrow_for_iso_dates_and_equal_read_corpus(arrow):
+    dates = ["2024-05-01", "1999-12-31T23:59:59", "2024-05-01 10:00", "2016-09-20T07", "2024-02-29T00:00:00.123456789",
+             "", None]
+    values = role_values([f"Rebels said {i}." for i in range(6)] + [None], ["Wire", None, "", "Post", "Wire", "X", None],
+                         dates, arrow)
+    assert batch_local._role_fields_arrow(values) is not None  # the fast path is the one taken here
+    assert_same_fields(values)
+    texts, sources, parsed = fields_of(values)
+    assert texts[-1] == "" and sources[1] == "(missing)" and sources[2] == ""
+    assert str(parsed[4]) == "2024-02-29T00:00:00.123456789" and np.isnat(parsed[5]) and np.isnat(parsed[6])
+
+
+@pytest.mark.parametrize("odd", ["2024-02-30", "2023-02-29", "2024-05-01T24:00:00", "2024-05-01T10:00:00Z",
+                                 "2024-05-01T10:00:00+02:00", "1850-01-01", "May 1, 2024", "01/05/2024", " 2024-05-01",
+                                 "NaT", "2024-13-01", "2024-05-01T10:61"])
+def test_role_fields_leave_other_dates_to_read_corpus(odd):
+    values = role_values(["a", "b"], ["Wire", "Post"], ["2024-05-01", odd], arrow=True)
+    assert batch_local._role_fields_arrow(values) is None
+    assert_same_fields(values)
+
+
+def test_role_fields_of_numbers_and_nested_values_go_through_read_corpus():
+    values = {"text": ["a", "b"], "source": [5, None], "date": ["2024-05-01", None], "title": [None, None]}
+    assert batch_local._role_fields_arrow(values) is None
+    assert_same_fields(values)
+    assert fields_of(values)[1][1] == "(missing)"  # (and 5 becomes what pandas makes of it, as in memory)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402 - used by the tests below only
+
+_DATES = st.one_of(st.none(), st.just(""), st.from_regex(batch_local._ISO_DATE, fullmatch=True),
+                   st.from_regex(r"\A(19|20)[0-9]{2}-[01][0-9]-[0-3][0-9]([T ][0-2][0-9]:[0-6][0-9](:[0-6][0-9])?)?\Z"),
+                   st.text(max_size=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.tuples(st.one_of(st.none(), st.text(max_size=8)), st.one_of(st.none(), st.text(max_size=5)),
+                               _DATES), min_size=1, max_size=6), arrow=st.booleans())
+def test_role_fields_equal_read_corpus_on_random_values(rows, arrow):
+    texts, sources, dates = zip(*rows)
+    assert_same_fields(role_values(texts, sources, dates, arrow))

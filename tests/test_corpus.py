@@ -183,3 +183,14 @@ def test_fingerprint_is_the_documented_hash_of_the_rows(news_frame, monkeypatch)
     # not all strings (an integer id column): hashed row by row, str() of each value
     numeric = framelens.Corpus(c.docs.assign(doc_id=range(len(c.docs))))
     assert numeric.fingerprint == _fingerprint_by_rows(numeric) != c.fingerprint
+
+
+def test_dates_with_and_without_a_zone_in_one_column_read_in_utc():
+    # pandas refuses to parse such a column in one go ("Mixed timezones detected"); read_corpus
+    # takes a date without a zone as UTC and converts the others to it
+    df = pd.DataFrame({"text": ["a", "b", "c", "d"],
+                       "date": ["2024-05-01", "2024-05-01T10:00:00Z", "2024-05-01T12:00:00+02:00", "1 May 2024 09:30"]})
+    c = framelens.read_corpus(df)
+    assert c.docs["date"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-05-01 00:00", "2024-05-01 10:00", "2024-05-01 10:00", "2024-05-01 09:30"]
+    assert str(c.docs["date"].dtype) == "datetime64[ns]" and c.issues.empty

@@ -235,12 +235,14 @@ def _parse_dates(values: pd.Series, file: str | None, issues: list[ReadIssue]) -
         out = values
     else:
         text = values.astype("string").str.strip()
-        out = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        # utc=True: a column may mix dates with and without a zone ("2024-05-01", "…T10:00:00Z"); a
+        # date without one is taken as UTC, as all dates end up (one clock for every document)
+        out = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
         retry = out.isna() & text.fillna("").ne("")
         if retry.any():  # fall back to per-value parsing for other common formats
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                out.loc[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
+                out.loc[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed", utc=True)
         bad = out.isna() & text.fillna("").ne("")
         for pos in bad[bad].index[:20]:
             issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), "date",

@@ -277,13 +277,17 @@ def _doc_counts(corpus: Corpus, lexicon: Lexicon, engine: str) -> tuple[list[str
     return labels, _tokens(corpus), counts
 
 
-def _doc_scores(corpus: Corpus, lexicon: Lexicon, engine: str = "auto") -> dict[str, Any]:
-    """The per-document numbers of :func:`score` as numpy arrays (for writers that skip pandas):
-    ``labels``, ``tokens``, ``hits``, ``counts``, ``rates``, ``shares`` (the last three documents ×
-    labels, in column-major order so that each label's column is contiguous)."""
-    labels, tokens, counts = _doc_counts(corpus, lexicon, engine)
-    return {"labels": labels, "tokens": tokens, "hits": counts.sum(axis=1), "counts": np.asfortranarray(counts),
-            "rates": np.asfortranarray(_rates_array(counts, tokens)),
+def _doc_scores(texts: Sequence[str], lexicon: Lexicon, engine: str = "auto") -> dict[str, Any]:
+    """The per-document numbers of :func:`score` for ``texts`` as numpy arrays, matched in one pass
+    (for writers that skip pandas: batch scoring): ``labels``, ``tokens``, ``hits``, ``counts``,
+    ``rates``, ``shares`` (the last three documents × labels, in column-major order so that each
+    label's column is contiguous)."""
+    matcher = compile_lexicon(lexicon, engine=engine)
+    hits = matcher.find_many(texts, tokens=True)
+    labels = list(matcher.label_ids)
+    counts = _count_array(hits, len(texts), len(labels))
+    return {"labels": labels, "tokens": hits.tokens, "hits": counts.sum(axis=1), "counts": np.asfortranarray(counts),
+            "rates": np.asfortranarray(_rates_array(counts, hits.tokens)),
             "shares": np.asfortranarray(_shares_array(counts, _family_index(labels, lexicon)))}
 
 
