@@ -251,6 +251,14 @@ def _parse_dates(values: pd.Series, file: str | None, issues: list[ReadIssue]) -
             issues.append(ReadIssue(file or "<DataFrame>", None, "date", f"{int(bad.sum())} unparseable dates in all"))
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert("UTC").dt.tz_localize(None)  # one clock for every document
+    # datetime64[ns] holds 1677-09-21 to 2262-04-11 only: a date outside (pandas 3 reads "1500-01-01"
+    # at a coarser unit) is kept as missing and reported, not an error for the whole corpus
+    outside = out.notna() & ((out < pd.Timestamp.min) | (out > pd.Timestamp.max))
+    for pos in outside[outside].index[:20]:
+        issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), "date",
+                                f"date {values[pos]!r} outside 1677-2262 kept as missing"))
+    if outside.any():
+        out = out.mask(outside)
     return out.astype("datetime64[ns]")
 
 
@@ -331,7 +339,10 @@ def read_corpus(
     raw = raw.reset_index(drop=True) if file is not None else raw
     n = len(raw)
     docs = pd.DataFrame(index=raw.index)
-    docs["doc_id"] = raw[roles["doc_id"]].astype(str) if roles["doc_id"] else [f"{i + 1}" for i in range(n)]
+    row_ids = pd.Series([f"{i + 1}" for i in range(n)], index=raw.index, dtype="string")
+    # a row without an id (null in JSONL or Parquet) gets its row number, as every row does when
+    # there is no id column (and as batch scoring does), not "nan", which two such rows would share
+    docs["doc_id"] = (raw[roles["doc_id"]].astype("string").fillna(row_ids) if roles["doc_id"] else row_ids).astype(str)
     docs["source"] = raw[roles["source"]].astype("string").fillna(MISSING_GROUP).astype(str) if roles["source"] else MISSING_GROUP
     docs["date"] = _parse_dates(raw[roles["date"]], file, issues) if roles["date"] else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     docs["title"] = raw[roles["title"]].astype("string").fillna("").astype(str) if roles["title"] else ""

@@ -7,12 +7,17 @@ the row (1-based data record; for byte-level problems the line) and the field.
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import io
 import json
 import os
+import re
+import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
@@ -65,7 +70,7 @@ def _read_bytes(path: Path) -> bytes:
     if path.suffix.lower() == ".gz":
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"not a valid gzip file ({exc})", file=path) from None
     return data
 
@@ -76,6 +81,10 @@ def decode(data: bytes, path: Path, encoding: str, errors: str) -> tuple[str, in
     With ``errors="strict"`` an undecodable byte raises an InputError giving the line and the byte
     offset, and telling the user about ``encoding=`` and ``errors="replace"``.
     """
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}", file=path) from None
     if data.startswith(codecs.BOM_UTF8) and encoding.replace("-", "").lower() == "utf8":
         data = data[len(codecs.BOM_UTF8):]
     if errors == "strict":
@@ -105,14 +114,72 @@ def decode(data: bytes, path: Path, encoding: str, errors: str) -> tuple[str, in
 def read_delimited(path: Path, sep: str, encoding: str, errors: str) -> tuple[pd.DataFrame, list[ReadIssue]]:
     text, replaced = decode(_read_bytes(path), path, encoding, errors)
     issues = [ReadIssue(str(path), None, None, f"replaced {replaced} undecodable bytes")] if replaced else []
+    kind = "TSV" if sep == "\t" else "CSV"
     try:
-        # Every column as text: an id like "007" or a date must reach us as written.
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False)
+        # Every column as text: an id like "007" or a date must reach us as written. index_col=False:
+        # when the first record has one field more than the header, pandas would otherwise take the
+        # first column as the index and shift every other column by one (the ids read as texts).
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # …and it warns as it drops the extra field
+            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                             index_col=False)
+    except pd.errors.ParserWarning:
+        row, n, width = _first_long_record(text, sep)
+        raise InputError(f"malformed {kind}: {n} fields where the header has {width} (quote a field that holds "
+                         f"the separator)", file=path, row=row) from None
     except pd.errors.ParserError as exc:
-        raise InputError(f"malformed {'TSV' if sep == chr(9) else 'CSV'}: {exc}", file=path) from None
+        raise InputError(f"malformed {kind}: {exc}", file=path) from None
     except pd.errors.EmptyDataError:
         raise InputError("the file is empty (no header row)", file=path) from None
     return df, issues
+
+
+def _first_long_record(text: str, sep: str) -> tuple[int | None, int, int]:
+    """(row, fields, header fields) of the first data record with more fields than the header; row
+    numbers count records, blank lines not included, as pandas numbers them."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    width, row = None, 0
+    for record in reader:
+        if not record or (len(record) == 1 and record[0] and not record[0].strip(" \t")):
+            continue
+        if width is None:  # the header
+            width = len(record)
+            continue
+        row += 1
+        if len(record) > width:
+            return row, len(record), width
+    width = width or 0
+    return None, width + 1, width  # pandas saw one the csv module does not: say so without a row
+
+
+def delimited_header(names: Sequence[str]) -> list[str]:
+    """The column names pandas gives a CSV/TSV header row: an empty name becomes ``"Unnamed: <i>"``
+    (``i`` its 0-based position) and a repeated name ``"<name>.<n>"``, the first keeping its name and
+    ``n`` skipping names the header already has (named columns are renamed before unnamed ones).
+
+    The rule of ``pandas.read_csv`` (C parser), shared by :func:`read_delimited` (pandas applies it)
+    and the streaming reader (:func:`framelens.readers_stream.delimited_blocks`), so that a column
+    is found by the same name either way.
+
+    Examples
+    --------
+    >>> delimited_header(["text", "source", "text", "", "text.1"])
+    ['text', 'source', 'text.2', 'Unnamed: 3', 'text.1']
+    """
+    header = [name if name != "" else f"Unnamed: {i}" for i, name in enumerate(names)]
+    unnamed = [i for i, name in enumerate(names) if name == ""]
+    counts: dict[str, int] = {}
+    for i in [i for i, name in enumerate(names) if name != ""] + unnamed:  # named columns keep their names first
+        col = header[i]
+        old, count = col, counts.get(col, 0)
+        if count > 0:
+            while count > 0:
+                counts[old] = count + 1
+                col = f"{old}.{count}"
+                count = count + 1 if col in header else counts.get(col, 0)
+            header[i] = col
+        counts[col] = count + 1
+    return header
 
 
 def read_jsonl(path: Path, encoding: str, errors: str) -> tuple[pd.DataFrame, list[ReadIssue]]:
@@ -157,11 +224,16 @@ def _read_jsonl_arrow(path: Path) -> pd.DataFrame | None:
                 return None
             if field.type == pa.string():
                 column.validate(full=True)  # Arrow's JSON parser does not check UTF-8 itself
+            if field.type == pa.float64() and column.length() > column.null_count:
+                import pyarrow.compute as pc
+
+                if pc.max(pc.abs(column)).as_py() >= 2**53:  # an integer beyond int64 read as a double loses
+                    return None                              # digits: the line reader keeps it whole
     except InputError:
         raise
     except Exception:  # malformed JSON, a non-object line, a field changing type, invalid UTF-8…
         return None
-    frame = table.to_pandas()
+    frame = arrow_to_pandas(table)
     del table
     try:  # the parser's buffers, freed, stay with Arrow's allocator (mimalloc) unless handed back
         pa.default_memory_pool().release_unused()
@@ -170,18 +242,92 @@ def _read_jsonl_arrow(path: Path) -> pd.DataFrame | None:
     return frame
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")  # lone ones: json.loads makes them of "\\ud800" escapes
+
+
 def _read_jsonl_lines(path: Path, encoding: str, errors: str) -> tuple[pd.DataFrame, list[ReadIssue]]:
     text, replaced = decode(_read_bytes(path), path, encoding, errors)
     issues = [ReadIssue(str(path), None, None, f"replaced {replaced} undecodable bytes")] if replaced else []
     records = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # "\n" only: str.splitlines would also cut at U+2028, U+0085 and other characters that JSON
+    # strings may hold as they are (as the streaming reader and Arrow do)
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            records.append(json_record(line))
+            record = json_record(line)
         except ValueError as exc:
             raise InputError(str(exc), file=path, row=lineno) from None
-    return pd.DataFrame.from_records(records), issues
+        if "\\u" in line:
+            _lone_surrogates(record, path, lineno, errors, issues)
+        records.append(record)
+    return _integers_with_nulls(pd.DataFrame.from_records(records), records), issues
+
+
+def _lone_surrogates(record: dict, path: Path, lineno: int, errors: str, issues: list[ReadIssue]) -> None:
+    """A ``"\\ud800"`` escape without its pair decodes to a lone surrogate, which no encoder takes
+    (it would fail later, far from the line): an error naming the line and field, or U+FFFD with
+    ``errors="replace"``."""
+    for key, value in record.items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False) \
+            if isinstance(value, (dict, list)) else ""
+        if not _SURROGATES.search(text):
+            continue
+        if errors != "replace":
+            raise InputError("a lone surrogate escape (\\ud800-\\udfff without its pair) is not text; pass "
+                             "errors='replace' to read it as U+FFFD", file=path, row=lineno, field=key)
+        record[key] = _replace_surrogates(value)
+        issues.append(ReadIssue(str(path), lineno, key, "replaced a lone surrogate escape"))
+
+
+def _replace_surrogates(value):
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_surrogates(v) for v in value]
+    return value
+
+
+def _integers_with_nulls(frame: pd.DataFrame, records: list[dict]) -> pd.DataFrame:
+    """Columns of integers (and nulls) as integers, not floats: pandas makes ``[7, None]`` ``[7.0,
+    nan]`` and integers beyond int64 floats, so an id or source 7 would read "7.0" and a long id lose
+    digits. Nullable ``Int64`` where they fit (as :func:`arrow_to_pandas` does), else the integers
+    themselves."""
+    if not frame.columns.is_unique:
+        return frame
+    for name in frame.columns[frame.dtypes == "float64"]:
+        if all((v := r.get(name)) is None or v.__class__ is int for r in records):  # stops at the first float
+            values = [r.get(name) for r in records]
+            try:
+                frame[name] = pd.array(values, dtype="Int64")
+            except (OverflowError, TypeError, ValueError):  # beyond int64
+                frame[name] = pd.Series(values, index=frame.index, dtype=object)
+    return frame
+
+
+def arrow_to_pandas(table) -> pd.DataFrame:
+    """``table.to_pandas()``, except that an integer column with nulls becomes a nullable integer
+    column (pandas would make it float, and an id or source 7 would read "7.0").
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> arrow_to_pandas(pa.table({"source": [7, None]}))["source"].astype("string").tolist()
+    ['7', <NA>]
+    """
+    import pyarrow as pa
+
+    frame = table.to_pandas()
+    if not frame.columns.is_unique:
+        return frame
+    for field, column in zip(table.schema, table.columns):
+        if pa.types.is_integer(field.type) and column.null_count and field.name in frame.columns:
+            kind = "UInt" if pa.types.is_unsigned_integer(field.type) else "Int"
+            dtype = pd.api.types.pandas_dtype(f"{kind}{field.type.bit_width}")
+            frame[field.name] = column.to_pandas(types_mapper={field.type: dtype}.get).array
+    return frame
 
 
 def json_record(line: str) -> dict:
@@ -214,7 +360,7 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, list[ReadIssue]]:
     if not path.exists():
         raise InputError("no such file or folder", file=path)
     try:
-        return pq.read_table(path).to_pandas(), []
+        return arrow_to_pandas(pq.read_table(path)), []
     except Exception as exc:  # pyarrow raises several types for a broken file
         raise InputError(f"cannot read Parquet ({exc})", file=path) from None
 

@@ -16,11 +16,16 @@ The counterpart of :mod:`framelens.readers` (one whole input → one DataFrame) 
   :class:`_ArrowJsonl`): the same rows, values and rejects either way.
 
 Row numbers follow :mod:`framelens.readers`: JSONL rows are physical line numbers (blank lines are
-skipped and not counted as read), CSV/TSV and Parquet rows are 1-based data records, a folder's rows
-are the 1-based position of the file in sorted order. The rules shared with the whole-file readers
-(which lines are JSON records, which files a folder holds, a text file's fields) are theirs:
-:func:`~framelens.readers.json_record`, :func:`~framelens.readers.text_folder_files`,
-:func:`~framelens.readers.text_file_fields`.
+skipped and not counted as read), CSV/TSV and Parquet rows are 1-based data records (a blank line is
+no record, as for pandas), a folder's rows are the 1-based position of the file in sorted order. The
+rules shared with the whole-file readers (which lines are JSON records, the names of a CSV header's
+columns, which files a folder holds, a text file's fields) are theirs:
+:func:`~framelens.readers.json_record`, :func:`~framelens.readers.delimited_header`,
+:func:`~framelens.readers.text_folder_files`, :func:`~framelens.readers.text_file_fields`.
+
+An input whose container is broken (a truncated or corrupt ``.gz``, a damaged Parquet page, bytes the
+encoding cannot even split into characters) raises :class:`~framelens.errors.InputError` naming the
+file and the row from which it cannot be read; nothing past that point can be counted.
 """
 from __future__ import annotations
 
@@ -28,16 +33,18 @@ import codecs
 import csv
 import gzip
 import io
+import itertools
 import os
 import re
 import sys
+import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
 from .errors import InputError
-from .readers import json_record, text_file_fields, text_folder_files
+from .readers import delimited_header, json_record, text_file_fields, text_folder_files
 
 #: ``check_header(names, file)``: raises :class:`InputError` when a wanted field is not among ``names``
 HeaderCheck = Callable[[Sequence[str], str], None]
@@ -74,6 +81,18 @@ class RowSink(Protocol):
 
     def add_arrow(self, rows: range, columns: dict[str, Any]) -> None:
         """A block of rows read at once: role → Arrow string array."""
+
+
+class Unreadable(NamedTuple):
+    """A record a cutter found but cannot split into fields (a quoted field never closed): it stands
+    in the block's records, and the reader of the block rejects it with ``reason``."""
+
+    reason: str
+    raw: str
+
+
+#: what reading a compressed or encoded stream raises when the bytes are damaged
+_STREAM_ERRORS = (OSError, EOFError, zlib.error, UnicodeError)
 
 
 def _compressed(path: str | os.PathLike) -> bool:
@@ -150,8 +169,9 @@ def _jsonl_gz_blocks(path: str, max_rows: int, max_bytes: int) -> Iterator[Block
                         now = raw_file.tell()
                         yield Block(first_line, now - done, payload=b"".join(buf))
                         first_line, buf, size, done, yielded = line, [], 0, now, True
-        except (OSError, EOFError) as exc:  # a truncated or corrupt archive: rows past it cannot be counted
-            raise InputError(f"not a valid gzip file past line {line - 1} ({exc})", file=path) from None
+        except (OSError, EOFError, zlib.error) as exc:  # a truncated or corrupt archive: rows past it cannot be counted
+            where = f"from line {line} on ({exc}); the lines before were read" if line > 1 else f"({exc})"
+            raise InputError(f"not a valid gzip file {where}", file=path) from None
         if buf or not yielded:
             yield Block(first_line, raw_file.tell() - done, payload=b"".join(buf))
 
@@ -178,7 +198,11 @@ def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, enco
 
     Undecodable bytes are kept as lone surrogates (``surrogateescape``) for the reader of the row to
     reject or replace; a file without a header row raises :class:`InputError`, and so does
-    ``check_header(header, path)``.
+    ``check_header(header, path)``. The header's names are those pandas gives
+    (:func:`~framelens.readers.delimited_header`: ``text, text`` → ``text, text.1``). Blank lines are
+    skipped and not numbered. A quoted field still open at the end of the file becomes an
+    :class:`Unreadable` record (the rest of the file is inside it: one reject, not rows scored with the
+    next records glued to their text); a damaged ``.gz`` raises :class:`InputError` with the row.
 
     Examples
     --------
@@ -194,25 +218,74 @@ def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, enco
         counter = _CountingReader(binary)
         text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 20), encoding=encoding,
                                 errors="surrogateescape", newline="")
-        reader = csv.reader(text, delimiter=sep)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError("the file is empty (no header row)", file=path) from None
-        if header and header[0].startswith("\ufeff"):
-            header[0] = header[0][1:]
+        ended: list[bool] = []  # set once the reader has asked for a line past the last one
+        reader = csv.reader(itertools.chain(text, _note_end(ended)), delimiter=sep)
+        header = _read_header(reader, path)
         if check_header is not None:
             check_header(header, path)
         first, row, rows, size, done, yielded = 1, 1, [], 0, 0, False
-        for record in reader:
-            rows.append(record)
-            size += sum(map(len, record))
-            row += 1
-            if len(rows) >= max_rows or size >= max_chars:
-                yield Block(first, counter.count - done, payload=(header, rows))
-                first, rows, size, done, yielded = row, [], 0, counter.count, True
+        try:
+            for record in reader:
+                if not record or (len(record) == 1 and record[0] and not record[0].strip(" \t")):
+                    continue  # a blank line: no record (pandas skips it too)
+                if ended:  # the record ran into the end of the file: a quote never closed
+                    raw = sep.join(record)
+                    record = Unreadable(f"a quoted field opened in this row is never closed: the rest of the "
+                                        f"file ({len(raw):,} characters, to line {reader.line_num}) is inside it",
+                                        raw)
+                rows.append(record)
+                size += sum(map(len, record))
+                row += 1
+                if len(rows) >= max_rows or size >= max_chars:
+                    yield Block(first, counter.count - done, payload=(header, rows))
+                    first, rows, size, done, yielded = row, [], 0, counter.count, True
+        except (*_STREAM_ERRORS, csv.Error) as exc:  # rows past this point cannot be counted
+            raise InputError(f"cannot read the file from this row on ({exc}); the rows before were read",
+                             file=path, row=row) from None
         if rows or not yielded:
             yield Block(first, counter.count - done, payload=(header, rows))
+
+
+def delimited_header_row(path: str, sep: str, *, encoding: str = "utf-8") -> list[str]:
+    """The column names of a CSV/TSV file (``.gz`` too), as :func:`delimited_blocks` reads them,
+    without reading further: to check the columns of every input before a run starts.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "news.csv"
+    >>> _ = p.write_text('\\ufeffid,text,text\\n1,a,b\\n', encoding="utf-8")
+    >>> delimited_header_row(str(p), ",")
+    ['id', 'text', 'text.1']
+    """
+    opener = gzip.open if _compressed(path) else open
+    with opener(path, "rb") as binary:
+        text = io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
+        return _read_header(csv.reader(text, delimiter=sep), path)
+
+
+def _read_header(reader, path: str) -> list[str]:
+    """The first row of ``reader`` past blank lines (which pandas skips too) and a BOM, named as
+    pandas names it (:func:`~framelens.readers.delimited_header`)."""
+    try:
+        header = next(reader)
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        while not header or (len(header) == 1 and not header[0].strip(" \t")):
+            header = next(reader)
+    except StopIteration:
+        raise InputError("the file is empty (no header row)", file=path) from None
+    except (*_STREAM_ERRORS, csv.Error) as exc:
+        raise InputError(f"cannot read the header row ({exc})", file=path) from None
+    return delimited_header(header)
+
+
+def _note_end(ended: list[bool]) -> Iterator[str]:
+    """An empty iterator that notes when it is reached (chained after a file's lines, it tells that
+    the csv reader asked for more lines than the file has, which it does only inside a quoted field)."""
+    ended.append(True)
+    return
+    yield
 
 
 def parquet_blocks(path: str, max_rows: int, fields: Sequence[str], *,
@@ -241,11 +314,38 @@ def parquet_blocks(path: str, max_rows: int, fields: Sequence[str], *,
     wanted = [n for n in dict.fromkeys(fields) if n in names]
     total_rows, size = max(pf.metadata.num_rows, 1), Path(path).stat().st_size
     first = 1
-    for batch in pf.iter_batches(batch_size=max_rows, columns=wanted):
+    batches = pf.iter_batches(batch_size=max_rows, columns=wanted)
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:  # a damaged page: pyarrow raises OSError or ArrowInvalid, among others
+            raise InputError(f"cannot read Parquet from this row on ({exc}); the rows before were read",
+                             file=path, row=first) from None
+        if batch is None:
+            break
         yield Block(first, size * batch.num_rows // total_rows, payload=batch)
         first += batch.num_rows
     if first == 1:  # an empty file still gets its (empty) block, so that every input is accounted for
         yield Block(1, size, payload=None)
+
+
+def parquet_columns(path: str) -> list[str]:
+    """The column names of a Parquet file (its schema only is read).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "news.parquet"
+    >>> pd.DataFrame({"text": ["a"], "source": ["b"]}).to_parquet(p, index=False)
+    >>> parquet_columns(str(p))
+    ['text', 'source']
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_schema(path).names
+    except Exception as exc:  # pyarrow raises several types for a broken file
+        raise InputError(f"cannot read Parquet ({exc})", file=path) from None
 
 
 def text_folder_blocks(path: str, max_files: int, max_bytes: int) -> Iterator[Block]:
@@ -276,13 +376,16 @@ def text_folder_blocks(path: str, max_files: int, max_bytes: int) -> Iterator[Bl
 # ---------------------------------------------------------------------------------------------
 def read_delimited_block(file: str, block: Block, sep: str, sink: RowSink) -> None:
     """The records of a :func:`delimited_blocks` block; one whose field count differs from the
-    header's is rejected."""
+    header's, or an :class:`Unreadable` one, is rejected."""
     header, rows = block.payload
     width = len(header)
     for i, record in enumerate(rows):
         row = block.first_row + i
-        if len(record) != width:
-            sink.reject(file, row, f"{len(record)} fields where the header has {width}", sep.join(record))
+        if len(record) != width or record.__class__ is not list:
+            if record.__class__ is Unreadable:
+                sink.reject(file, row, record.reason, record.raw)
+            else:
+                sink.reject(file, row, f"{len(record)} fields where the header has {width}", sep.join(record))
             continue
         mapping = dict(zip(header, record))
         sink.add(row, mapping.get, mapping)

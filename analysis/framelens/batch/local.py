@@ -1,15 +1,15 @@
 """Batch scoring of whole archives: streaming, chunked, parallel, resumable.
 
-:func:`score_files` cuts the inputs into chunks (:mod:`.sources`), scores each chunk in a worker with
-the arrays behind the per-document :func:`framelens.score` (a :class:`~framelens.Corpus` is built
-per chunk, so the columns and formulas are those of the in-memory path), writes one part file per
-chunk atomically, straight from Arrow, and records each finished part in the manifest's journal
-(:mod:`.manifest`). A single Parquet output file is written by the main process while the workers
-run, from parts kept as Arrow IPC files (so the Parquet encoding is done once). Memory is
-bounded by the chunk size times the number of chunks in flight (``2 × jobs``), whatever the size of the
-corpus. A rerun of the same command after a crash skips the recorded parts; the final dataset is the
-same as that of an uninterrupted run because chunks are cut deterministically and a part's content
-depends only on its chunk.
+:func:`score_files` cuts the inputs into chunks (:mod:`.sources`), scores each chunk in a worker
+with the arrays behind the per-document :func:`framelens.score` (text, source and date made what
+:func:`framelens.read_corpus` makes them, so the columns and formulas are those of the in-memory
+path), writes one part file per chunk atomically, straight from Arrow, and records each finished
+part in the manifest's journal (:mod:`.manifest`). A single Parquet output file is written by the
+main process while the workers run, from parts kept as Arrow IPC files (so the Parquet encoding is
+done once). Memory is bounded by the chunk size times the number of chunks in flight (``2 × jobs``),
+whatever the size of the corpus. A rerun of the same command after a crash skips the recorded parts;
+the final dataset is the same as that of an uninterrupted run because chunks are cut
+deterministically and a part's content depends only on its chunk.
 
 The engine that runs the chunks is a process pool here (``engine="local"``) or a Dask cluster
 (``engine="dask"``, :mod:`.dask_engine`); both call :func:`process_chunk`.
@@ -39,7 +39,7 @@ from ..errors import ParameterError
 from ..io_utils import TABLE_FORMATS, atomic_path, plain_permissions, write_table
 from ..lexicon import Lexicon
 from .manifest import REJECTS_DIR, REJECTS_NAME, Manifest, fingerprint_input
-from .sources import Chunk, Columns, Limits, Records, expand_inputs, iter_chunks, parse_chunk
+from .sources import Chunk, Columns, Limits, Records, check_columns, expand_inputs, iter_chunks, parse_chunk
 
 PART_FORMATS = {"parquet": ".parquet", "csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl"}
 # Parts of a single Parquet output file are Arrow IPC files: quick to write and to read back, so the
@@ -573,6 +573,7 @@ def score_files(
         raise ParameterError(f"keep: {clash} would clash with output columns of the same name")
     columns = Columns(text=text, source=source, id=id, date=date, title=title, keep=keep)
     limits = Limits(max_field_chars=int(max_field_chars), encoding=encoding, errors=errors)
+    check_columns(files, columns, limits)  # a misspelt column fails here, before the output exists
     layout = _layout(out, format)
     from ..matching import compile_lexicon
 

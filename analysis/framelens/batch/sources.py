@@ -16,6 +16,7 @@ particular to a batch run:
 """
 from __future__ import annotations
 
+import codecs
 import glob
 import json
 import os
@@ -26,11 +27,14 @@ from typing import Any, Iterator, Sequence
 
 from ..errors import InputError, ParameterError
 from ..readers import SEPARATORS, detect_format, text_folder_files
-from ..readers_stream import (Block, delimited_blocks, jsonl_blocks, parquet_blocks, read_delimited_block,
-                              read_jsonl_block, read_parquet_block, read_text_folder_block, text_folder_blocks)
+from ..readers_stream import (Block, delimited_blocks, delimited_header_row, jsonl_blocks, parquet_blocks,
+                              parquet_columns, read_delimited_block, read_jsonl_block, read_parquet_block,
+                              read_text_folder_block, text_folder_blocks)
 
 SNIPPET_CHARS = 200  # raw text kept in a reject record: enough to find the row, not a copy of it
-_SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surrogateescape"
+# lone surrogates: undecodable bytes under errors="surrogateescape" (U+DC80-U+DCFF), or a JSON
+# "\ud800" escape without its pair; either would make the part unwritable
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
@@ -147,6 +151,46 @@ class Limits:
     max_field_chars: int = 5_000_000
     encoding: str = "utf-8"
     errors: str = "strict"  # "replace": undecodable bytes become U+FFFD instead of rejecting the row
+
+    def __post_init__(self):
+        # checked here, before a run starts, rather than as a LookupError from the first worker
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ParameterError(f"unknown encoding {self.encoding!r}") from None
+        if self.errors not in ("strict", "replace"):
+            raise ParameterError(f"errors must be 'strict' or 'replace', not {self.errors!r}")
+
+
+def check_columns(files: Sequence[InputFile], columns: Columns, limits: Limits = Limits()) -> None:
+    """Check that every CSV/TSV and Parquet input has the columns ``columns`` names (and ``text``),
+    reading only headers and schemas; JSONL records and folders have no header to check.
+
+    Called before a run creates its output, so that a misspelt column fails with nothing written
+    (the same check in :func:`iter_chunks` would come after the manifest exists, and the corrected
+    command would then be refused as a different run). Raises
+    :class:`~framelens.errors.InputError` naming the file and the column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "news.csv").write_text("id,body\\n1,Rebels advanced.\\n")
+    >>> check_columns(expand_inputs(d / "news.csv"), Columns(text="body", id="id"))
+    >>> try:
+    ...     check_columns(expand_inputs(d / "news.csv"), Columns(text="content"))
+    ... except InputError as exc:
+    ...     print(exc.reason)
+    no column 'content' for text; the columns are: id, body
+    """
+    for inp in files:
+        if inp.format in SEPARATORS:
+            names = delimited_header_row(inp.path, SEPARATORS[inp.format], encoding=limits.encoding)
+        elif inp.format == "parquet":
+            names = parquet_columns(inp.path)
+        else:
+            continue
+        columns.check_header(names, inp.path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,17 +337,29 @@ class _RowBuilder:
         limit = self.limits.max_field_chars
         for i, value in enumerate(values):
             if value.__class__ is not str:
+                if value is None:
+                    continue
                 if isinstance(value, (dict, list)):  # nested metadata is kept as its JSON text
                     values[i] = value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-                else:
+                elif isinstance(value, (bool, int, float)):
+                    # a number (JSON, Parquet) as its text here, row by row: left to pandas, a chunk's
+                    # column would be typed by the chunk's other rows (7 → "7.0" beside a 2.5 or a null)
+                    values[i] = value = None if value != value else str(value)  # NaN: missing, as in pandas
+                    if value is None:
+                        if i == 0:
+                            return records.reject(self.file, row, f"missing text (NaN in field {self.names[0]!r})",
+                                                  raw)
+                        continue
+                else:  # dates and times (Parquet): read_corpus reads them as they are
                     continue
             if len(value) > limit:
                 return records.reject(self.file, row, f"field {self.names[i]!r} has {len(value):,} characters, over "
                                       f"the limit of {limit:,}", raw)
-            if check_bytes and _SURROGATE.search(value):
+            if check_bytes and (bad := _SURROGATE.search(value)):
                 if self.limits.errors != "replace":
-                    return records.reject(self.file, row, f"undecodable bytes for encoding {self.limits.encoding!r} "
-                                          f"in field {self.names[i]!r}", raw)
+                    what = (f"undecodable bytes for encoding {self.limits.encoding!r}" if "\udc80" <= bad.group() <= "\udcff"
+                            else "a lone surrogate escape (\\ud800-\\udfff without its pair), which is not text,")
+                    return records.reject(self.file, row, f"{what} in field {self.names[i]!r}", raw)
                 values[i] = _SURROGATE.sub("\ufffd", value)
         records.rows.append(row)
         if not self.lists or records.segments[-1] is not self._segment:
