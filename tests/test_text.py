@@ -449,9 +449,8 @@ def test_regexes_are_nltks_and_the_time_limit_stays_where_it_was_not_lifted():
                          (punkt_mod._Token._ellipsis, PunktToken._RE_ELLIPSIS),
                          (punkt_mod._Token._initial, PunktToken._RE_INITIAL)]:
         assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
-    # the candidate, word and realignment regexes run in Python's re, translated from NLTK's
-    for ours, theirs in [(fast._find_candidates.__self__, lang.period_context_re()),
-                         (fast._word_findall.__self__, lang._word_tokenizer_re()),
+    # the word and realignment regexes run in Python's re, translated from NLTK's
+    for ours, theirs in [(fast._word_findall.__self__, lang._word_tokenizer_re()),
                          (fast._realign_re, lang.re_boundary_realignment)]:
         assert isinstance(ours, re.Pattern)
         assert ours.pattern == theirs.pattern.replace(r"\S", f"[^{punkt_mod._REGEX_SPACE}]").replace(
@@ -473,6 +472,19 @@ def test_regex_space_class_is_the_regex_modules_whitespace():
     ours = re.compile(f"[{punkt_mod._REGEX_SPACE}]").findall(everything)
     assert ours == theirs and len(ours) == 25
     assert re.findall(r"\s", "\x1c\x1d\x1e\x1f") and not regex.findall(r"\s", "\x1c\x1d\x1e\x1f")
+    assert set(ours) == punkt_mod._SPACE  # the same class as a set, for one character
+
+
+def test_candidate_sets_are_nltks_candidate_regex():
+    """spans_many reads NLTK's candidate regex by hand: a mark, then a character of _AFTER_PUNCT,
+    or whitespace (_SPACE) and a token. For every code point after each mark, the regex agrees."""
+    pattern = punkt_mod._without_time_limit(text_mod._punkt()._lang_vars.period_context_re())  # (quicker)
+    everything = [chr(c) for c in range(0xD800)] + [chr(c) for c in range(0xE000, 0x110000)]
+    for mark in punkt_mod._MARK_CHARS:
+        punct = {c for c in everything if (m := pattern.match(mark + c)) and m.group("next_tok") is None}
+        spaced = {c for c in everything if (m := pattern.match(mark + c + "x")) and m.group("next_tok") == "x"}
+        assert punct == punkt_mod._AFTER_PUNCT and spaced == punkt_mod._SPACE
+    assert not pattern.match("x.") and not pattern.match(",")  # no other mark
 
 
 def test_as_re_translates_only_what_it_can():
@@ -493,8 +505,6 @@ def test_as_re_translates_only_what_it_can():
 def test_translated_regexes_match_nltks(text):
     lang = text_mod._punkt()._lang_vars
     fast = text_mod._punkt_spans()
-    theirs = [(m.span(), m.span(1), m.span(2)) for m in lang.period_context_re().finditer(text)]
-    assert [(m.span(), m.span(1), m.span(2)) for m in fast._find_candidates(text)] == theirs
     assert fast._word_findall(text) == lang._word_tokenizer_re().findall(text)
     for start in range(min(len(text), 8)):
         m = lang.re_boundary_realignment.match(text[start:])
@@ -541,8 +551,9 @@ fast_exit_text = st.builds(lambda w, sep, rest: w + sep + rest, first_words,
 @settings(max_examples=500, deadline=None, database=None)
 @given(text=fast_exit_text)
 def test_decisions_with_a_settled_first_word_are_nltks(text):
-    """The shortcut for texts that start with a word that breaks whatever follows, and the
-    settled tokens, decide as NLTK does."""
+    """Decision texts that start with a word that breaks whatever follows (spans_many decides
+    most such candidates from the word alone; here the decision text itself), and the settled
+    tokens, decide as NLTK does."""
     fast = punkt_mod.PunktSpans(text_mod._punkt())
     assert fast.contains_sentbreak(text) == oracle_punkt().text_contains_sentbreak(text)
 
