@@ -115,8 +115,11 @@ def child(kind: str, lexicon: str, data: str, mb: float, engine: str) -> dict:
         compile_lexicon(lex, engine=engine)
         func = getattr(framelens, kind.split(".")[1])
         # one call on another corpus first: what a process does once (importing NLTK, ~1 s; reading
-        # the library versions for provenance) is not throughput
-        func(framelens.read_corpus(pd.DataFrame({"doc_id": ["w"], "text": ["Warm-up. The army said so."]})), lex, engine=engine)
+        # the library versions for provenance) is not throughput. match imports NLTK only to split
+        # the documents that have hits, which the warm-up text may not have with every lexicon.
+        warm = framelens.read_corpus(pd.DataFrame({"doc_id": ["w"], "text": ["Warm-up. The army said so."]}))
+        func(warm, lex, engine=engine)
+        warm.sentence_spans()
         t0, c0 = time.perf_counter(), time.process_time()
         out = func(corpus, lex, engine=engine)
         hits = int(out["hits"].sum()) if "hits" in out else len(out)
