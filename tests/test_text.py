@@ -422,19 +422,28 @@ def test_words_shortcut_is_taken():
         fast._word_findall = fast_findall
 
 
-@settings(max_examples=300, deadline=None, database=None)
-@given(word=st.one_of(st.sampled_from(PIECES), st.text(min_size=1, max_size=12)))
-def test_tokens_are_punkt_tokens(word):
-    """_Token (the regex tests without the time limit) annotates as PunktToken does."""
+def assert_token_is_punkts(word: str) -> punkt_mod._Token:
+    """_Token(word) after NLTK's first pass equals PunktToken(word) after it: every slot and
+    property; returns ours."""
     tok = oracle_punkt()
     ours, theirs = punkt_mod._Token(word), PunktToken(word)
     tok._first_pass_annotation(ours)
     tok._first_pass_annotation(theirs)
     for name in PunktToken.__slots__:
         assert getattr(ours, name) == getattr(theirs, name), name
-    for name in ("is_ellipsis", "is_initial", "type_no_period", "type_no_sentperiod", "first_upper", "first_lower"):
+    for name in ("is_ellipsis", "is_initial", "is_number", "type_no_period", "type_no_sentperiod", "first_upper",
+                 "first_lower"):
         a, b = getattr(ours, name), getattr(theirs, name)
         assert (a.group() if hasattr(a, "group") else a) == (b.group() if hasattr(b, "group") else b), name
+    assert ours._get_type(word) == theirs._get_type(word)
+    return ours
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(word=st.one_of(st.sampled_from(PIECES), st.text(min_size=1, max_size=12)))
+def test_tokens_are_punkt_tokens(word):
+    """_Token (the regex tests without the time limit) annotates as PunktToken does."""
+    ours = assert_token_is_punkts(word)
     assert list(PunktToken.__slots__) == ["tok", "type", "period_final", "parastart", "linestart", "sentbreak",
                                           "abbr", "ellipsis"]  # _Token.copy spells them out
     copy = ours.copy()
