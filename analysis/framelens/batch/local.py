@@ -542,6 +542,13 @@ def score_files(
     file, row, reason and a raw snippet. Duplicate ids are kept. Use :func:`framelens.batch.aggregate`
     for per-group scores of the output.
 
+    The values equal those of ``framelens.score(framelens.read_corpus(file, ...))``, except in a few
+    cases where a chunk cannot see the whole file, or where the batch keeps what was written: JSONL
+    without ids and with blank lines (batch ids are line numbers, ``read_corpus`` counts records);
+    a JSON field mixing integers and decimals (batch keeps ``4``, ``read_corpus`` makes it ``4.0``);
+    an object or array in a role field (batch writes its JSON, ``read_corpus`` Python's repr); a CSV
+    record with too few fields (batch rejects it, pandas pads it).
+
     Examples
     --------
     >>> import tempfile, pathlib, framelens.batch as fb
