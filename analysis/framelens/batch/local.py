@@ -122,10 +122,11 @@ def score_records(records: Records, chunk: Chunk, settings: Settings):
 
     Text, source and date are made what :func:`framelens.read_corpus` makes them (see
     :func:`role_fields`), and the scores are the arrays behind :func:`framelens.score` (same
-    formulas; no provenance record, as the manifest is the provenance of a batch). The table is built from those arrays directly, with the schema
-    (pandas metadata included) that ``pyarrow.Table.from_pandas`` gives the equivalent DataFrame.
-    Only the ids are set here, because a chunk may repeat an id that a batch keeps (checking
-    uniqueness across a whole archive would need memory that grows with it).
+    formulas; no provenance record, as the manifest is the provenance of a batch). The table is
+    built from those arrays directly, with the schema (pandas metadata included) that
+    ``pyarrow.Table.from_pandas`` gives the equivalent DataFrame. Only the ids are set here, because
+    a chunk may repeat an id that a batch keeps (checking uniqueness across a whole archive would
+    need memory that grows with it).
     """
     import pyarrow as pa
 

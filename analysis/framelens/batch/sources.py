@@ -357,7 +357,8 @@ class _RowBuilder:
                                       f"the limit of {limit:,}", raw)
             if check_bytes and (bad := _SURROGATE.search(value)):
                 if self.limits.errors != "replace":
-                    what = (f"undecodable bytes for encoding {self.limits.encoding!r}" if "\udc80" <= bad.group() <= "\udcff"
+                    undecodable = "\udc80" <= bad.group() <= "\udcff"  # (surrogateescape's range)
+                    what = (f"undecodable bytes for encoding {self.limits.encoding!r}" if undecodable
                             else "a lone surrogate escape (\\ud800-\\udfff without its pair), which is not text,")
                     return records.reject(self.file, row, f"{what} in field {self.names[i]!r}", raw)
                 values[i] = _SURROGATE.sub("\ufffd", value)
