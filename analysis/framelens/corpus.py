@@ -339,10 +339,12 @@ def read_corpus(
     raw = raw.reset_index(drop=True) if file is not None else raw
     n = len(raw)
     docs = pd.DataFrame(index=raw.index)
-    row_ids = pd.Series([f"{i + 1}" for i in range(n)], index=raw.index, dtype="string")
-    # a row without an id (null in JSONL or Parquet) gets its row number, as every row does when
-    # there is no id column (and as batch scoring does), not "nan", which two such rows would share
-    docs["doc_id"] = (raw[roles["doc_id"]].astype("string").fillna(row_ids) if roles["doc_id"] else row_ids).astype(str)
+    ids = raw[roles["doc_id"]].astype("string") if roles["doc_id"] else pd.Series(pd.NA, index=raw.index, dtype="string")
+    if ids.isna().any():
+        # a row without an id (null in JSONL or Parquet) gets its row number, as every row does when
+        # there is no id column (and as batch scoring does), not "nan", which two such rows would share
+        ids = ids.fillna(pd.Series([f"{i + 1}" for i in range(n)], index=raw.index, dtype="string"))
+    docs["doc_id"] = ids.astype(str)
     docs["source"] = raw[roles["source"]].astype("string").fillna(MISSING_GROUP).astype(str) if roles["source"] else MISSING_GROUP
     docs["date"] = _parse_dates(raw[roles["date"]], file, issues) if roles["date"] else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     docs["title"] = raw[roles["title"]].astype("string").fillna("").astype(str) if roles["title"] else ""

@@ -242,7 +242,9 @@ def _read_jsonl_arrow(path: Path) -> pd.DataFrame | None:
     return frame
 
 
-_SURROGATES = re.compile("[\ud800-\udfff]")  # lone ones: json.loads makes them of "\\ud800" escapes
+# Lone surrogates: json.loads makes them of "\\ud800" escapes without their pair, and decoding with
+# errors="surrogateescape" of undecodable bytes (U+DC80..U+DCFF); no encoder takes them
+SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _read_jsonl_lines(path: Path, encoding: str, errors: str) -> tuple[pd.DataFrame, list[ReadIssue]]:
@@ -271,7 +273,7 @@ def _lone_surrogates(record: dict, path: Path, lineno: int, errors: str, issues:
     for key, value in record.items():
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False) \
             if isinstance(value, (dict, list)) else ""
-        if not _SURROGATES.search(text):
+        if not SURROGATES.search(text):
             continue
         if errors != "replace":
             raise InputError("a lone surrogate escape (\\ud800-\\udfff without its pair) is not text; pass "
@@ -282,7 +284,7 @@ def _lone_surrogates(record: dict, path: Path, lineno: int, errors: str, issues:
 
 def _replace_surrogates(value):
     if isinstance(value, str):
-        return _SURROGATES.sub("\ufffd", value)
+        return SURROGATES.sub("\ufffd", value)
     if isinstance(value, dict):
         return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -26,15 +26,12 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..errors import InputError, ParameterError
-from ..readers import SEPARATORS, detect_format, text_folder_files
+from ..readers import SEPARATORS, SURROGATES, detect_format, text_folder_files
 from ..readers_stream import (Block, delimited_blocks, delimited_header_row, jsonl_blocks, parquet_blocks,
                               parquet_columns, read_delimited_block, read_jsonl_block, read_parquet_block,
                               read_text_folder_block, text_folder_blocks)
 
 SNIPPET_CHARS = 200  # raw text kept in a reject record: enough to find the row, not a copy of it
-# lone surrogates: undecodable bytes under errors="surrogateescape" (U+DC80-U+DCFF), or a JSON
-# "\ud800" escape without its pair; either would make the part unwritable
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
@@ -261,7 +258,7 @@ class Records:
             raw = raw[: SNIPPET_CHARS * 4].decode("utf-8", errors="replace")
         snippet = str(raw)[:SNIPPET_CHARS]
         self.rejects.append({"file": file, "row": row, "reason": reason,
-                             "snippet": _SURROGATE.sub("\ufffd", snippet)})
+                             "snippet": SURROGATES.sub("\ufffd", snippet)})
 
     def lists(self, roles: Sequence[str]) -> list[list]:
         """The lists that values read row by row go into (a new segment after an Arrow one)."""
@@ -355,13 +352,13 @@ class _RowBuilder:
             if len(value) > limit:
                 return records.reject(self.file, row, f"field {self.names[i]!r} has {len(value):,} characters, over "
                                       f"the limit of {limit:,}", raw)
-            if check_bytes and (bad := _SURROGATE.search(value)):
+            if check_bytes and (bad := SURROGATES.search(value)):
                 if self.limits.errors != "replace":
                     undecodable = "\udc80" <= bad.group() <= "\udcff"  # (surrogateescape's range)
                     what = (f"undecodable bytes for encoding {self.limits.encoding!r}" if undecodable
                             else "a lone surrogate escape (\\ud800-\\udfff without its pair), which is not text,")
                     return records.reject(self.file, row, f"{what} in field {self.names[i]!r}", raw)
-                values[i] = _SURROGATE.sub("\ufffd", value)
+                values[i] = SURROGATES.sub("\ufffd", value)
         records.rows.append(row)
         if not self.lists or records.segments[-1] is not self._segment:
             self.lists = records.lists(self.roles)
