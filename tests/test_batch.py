@@ -394,19 +394,31 @@ def test_batch_scoring_in_a_notebook_kernel(tmp_path):
     path = write_input(df, tmp_path / "news.jsonl")
     write_lexicon(mini_lexicon(), tmp_path / "mini.yaml")
     code = (
+        "import os\n"
+        "os.environ.pop('TQDM_DISABLE', None)  # execute_notebook turns progress bars off (they print timings)\n"
         "import framelens.batch as fb\n"
         f"result = fb.score_files({str(path)!r}, {str(tmp_path / 'mini.yaml')!r}, {str(tmp_path / 'out')!r}, "
         f"jobs=2, chunk_size=8, progress=False, **{COLUMNS!r})\n"
         "print(result.read, result.written, result.rejected)\n"
         "fb.aggregate(result.output, by='source').set_index('source')['n_docs'].to_dict()"
     )
-    nb = execute_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), cwd=tmp_path)
+    # the default progress in a notebook: tqdm's notebook bar (a widget), then the summary line
+    default_progress = (f"fb.score_files({str(path)!r}, {str(tmp_path / 'mini.yaml')!r}, "
+                        f"{str(tmp_path / 'out2.parquet')!r}, jobs=1, chunk_size=8, **{COLUMNS!r}).written")
+    cells = [nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell(default_progress)]
+    nb = execute_notebook(nbformat.v4.new_notebook(cells=cells), cwd=tmp_path)
     outputs = nb.cells[0].outputs
     assert outputs[0]["text"].split() == ["40", "40", "0"]
     per_outlet = df["outlet"].value_counts().to_dict()
     assert ast.literal_eval(outputs[1]["data"]["text/plain"]) == per_outlet
     pd.testing.assert_frame_equal(score_columns(read_output(tmp_path / "out")), score_columns(reference(df)),
                                   check_dtype=False)
+    shown = nb.cells[1].outputs
+    widgets = [o for o in shown if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widgets and "framelens mini" in widgets[0]["data"]["text/plain"]
+    summary = [o["text"] for o in shown if o.get("name") == "stderr"]
+    assert summary and summary[-1].startswith("framelens: scored 40 documents")
+    assert shown[-1]["data"]["text/plain"] == "40"
 
 
 def test_progress_summary_line_when_not_interactive(tmp_path, capsys):

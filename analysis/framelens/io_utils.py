@@ -1,8 +1,9 @@
-"""Writing result tables atomically, in the format their file name asks for."""
+"""Writing result tables atomically, in the format their file name asks for; where progress shows."""
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,16 @@ def table_format(path: str | os.PathLike) -> str:
             f"use one of {', '.join(sorted(TABLE_FORMATS))}"
         )
     return TABLE_FORMATS[suffix]
+
+
+def shows_progress() -> bool:
+    """Whether a progress bar is wanted when the caller did not say: on a terminal, and in a
+    Jupyter kernel (whose stderr is no terminal, but where tqdm.auto draws a notebook bar)."""
+    if sys.stderr.isatty():
+        return True
+    ipython = sys.modules.get("IPython")  # imported already in any kernel: never imported here
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
 
 
 def plain_permissions(path: str | os.PathLike) -> None:

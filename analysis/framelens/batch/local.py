@@ -36,7 +36,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..errors import ParameterError
-from ..io_utils import TABLE_FORMATS, atomic_path, plain_permissions, write_table
+from ..io_utils import TABLE_FORMATS, atomic_path, plain_permissions, shows_progress, write_table
 from ..lexicon import Lexicon
 from .manifest import REJECTS_DIR, REJECTS_NAME, Manifest, fingerprint_input
 from .sources import Chunk, Columns, Limits, Records, check_columns, expand_inputs, iter_chunks, parse_chunk
@@ -356,10 +356,11 @@ def run_local(chunks: Iterable[Chunk], settings: Settings, jobs: int, on_result:
 # progress
 # ---------------------------------------------------------------------------------------------
 class Progress:
-    """A tqdm bar on stderr (MB/s, documents/s, ETA) when interactive; a one-line summary otherwise."""
+    """A tqdm bar (MB/s, documents/s, ETA) on a terminal's stderr or in a notebook; a one-line
+    summary otherwise."""
 
     def __init__(self, total_bytes: int, enabled: bool | None, label: str):
-        self.interactive = sys.stderr.isatty() if enabled is None else bool(enabled)
+        self.interactive = shows_progress() if enabled is None else bool(enabled)
         self.quiet = enabled is False
         self.started = time.perf_counter()
         self.docs = self.bytes = 0
@@ -523,8 +524,8 @@ def score_files(
     fingerprint : {"head-tail", "full"}
         How inputs are fingerprinted in the manifest (see :mod:`framelens.batch.manifest`).
     progress : bool, optional
-        A progress bar on stderr; default: when stderr is a terminal (otherwise one summary line).
-        ``False`` prints nothing.
+        A progress bar on stderr; default: when stderr is a terminal or in a Jupyter notebook
+        (otherwise one summary line). ``False`` prints nothing.
 
     Returns
     -------

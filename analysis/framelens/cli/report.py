@@ -65,6 +65,6 @@ def run_report_verb(args: argparse.Namespace) -> int:
     params = parse_param_strings(args.param)
     paths = run_report(args.input, args.lexicon, args.by, args.out, template=args.template, params=params,
                        read_options=_read_options(args) or None, show_code=args.show_code, timeout=args.timeout,
-                       progress=sys.stderr.isatty())
+                       progress=None)
     print(f"wrote {paths.html} and {paths.notebook}", file=sys.stderr)
     return 0

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import FramelensError, ParameterError
+from ..io_utils import shows_progress
 from .checks import SAMPLE, load_corpus, validate_parameters
 from .templates import (
     PACKAGE_DIR,
@@ -236,7 +237,7 @@ def run_report(
     read_options: Mapping[str, Any] | None = None,
     show_code: bool = False,
     timeout: int = 600,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> ReportPaths:
     """Run a report template headless and write ``out`` (HTML) and the executed notebook beside it.
 
@@ -261,8 +262,8 @@ def run_report(
         Show the code cells in the HTML (the ``.ipynb`` always has them).
     timeout : int
         Seconds any one cell may run.
-    progress : bool
-        A progress bar over the cells (stderr).
+    progress : bool, optional
+        A progress bar over the cells; default: on a terminal's stderr or in a Jupyter notebook.
 
     Returns
     -------
@@ -322,7 +323,7 @@ def run_report(
         raise ParameterError(f"--out {out}: the report is an HTML file; give a name ending in .html")
     notebook_path = out.with_suffix(".ipynb")
     prepared = _prepare(nb, values, param_index, record, path.stem if name in TEMPLATES else name)
-    executed = _normalise_executed(_execute(prepared, Path.cwd(), timeout, progress))
+    executed = _normalise_executed(_execute(prepared, Path.cwd(), timeout, shows_progress() if progress is None else progress))
     page = to_html(executed, show_code=show_code)
     notebook_text = nbformat.writes(executed)  # sorted keys, indent 1
     notebook_text = notebook_text if notebook_text.endswith("\n") else notebook_text + "\n"
