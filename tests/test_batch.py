@@ -278,6 +278,60 @@ def test_resume_skips_done_parts_discards_temp_files_and_refuses_other_parameter
     assert restarted.parts_skipped == 0 and len(list(out.glob("part-*"))) == 3
 
 
+def test_an_unknown_output_extension_is_an_error_not_a_directory(tmp_path):
+    path = write_input(make_docs(5), tmp_path / "news.jsonl")
+    with pytest.raises(ParameterError, match="cannot tell the output format from the extension '.xlsx'"):
+        score_files(path, mini_lexicon(), tmp_path / "scores.xlsx", jobs=1, progress=False, **COLUMNS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.jsonl"]
+    # a directory may have a dot in its name: when it exists, or when the name ends with "/"
+    result = score_files(path, mini_lexicon(), f"{tmp_path / 'run.2024'}/", jobs=1, progress=False, **COLUMNS)
+    assert result.written == 5 and (tmp_path / "run.2024" / "_manifest.json").exists()
+    again = score_files(path, mini_lexicon(), tmp_path / "run.2024", jobs=1, progress=False, **COLUMNS)
+    assert again.parts_skipped == 1
+
+
+def test_resume_refuses_parts_of_another_framelens_version(tmp_path, monkeypatch):
+    path = write_input(make_docs(12), tmp_path / "news.jsonl")
+    out = tmp_path / "out"
+    interrupted_run(monkeypatch, 1, lambda: score_files(path, mini_lexicon(), out, jobs=1, chunk_size=5, progress=False,
+                                                         **COLUMNS))
+    monkeypatch.setattr(batch_local, "__version__", "99.0")  # an upgrade between the crash and the rerun
+    with pytest.raises(ParameterError, match=r"the earlier run used framelens .*, this is 99\.0.*--no-resume"):
+        score_files(path, mini_lexicon(), out, jobs=1, chunk_size=5, progress=False, **COLUMNS)
+    assert score_files(path, mini_lexicon(), out, jobs=1, chunk_size=5, resume=False, progress=False,
+                       **COLUMNS).written == 12
+
+
+def test_a_finished_single_file_run_says_it_has_nothing_to_do(tmp_path, capsys):
+    path = write_input(make_docs(1), tmp_path / "news.jsonl")
+    score_files(path, mini_lexicon(), tmp_path / "scores.parquet", jobs=1, **COLUMNS)
+    assert "scored 1 document from" in capsys.readouterr().err  # (not "1 documents")
+    again = score_files(path, mini_lexicon(), tmp_path / "scores.parquet", jobs=1, **COLUMNS)
+    assert again.written == 1
+    assert capsys.readouterr().err.strip() == (f"framelens: {tmp_path / 'scores.parquet'} is already complete "
+                                               "(1 document scored, 0 rejected); nothing to do")
+
+
+def test_dask_engine_without_distributed_says_how_to_install_before_writing(tmp_path, monkeypatch):
+    import importlib.util
+
+    path = write_input(make_docs(5), tmp_path / "news.jsonl")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
+    with pytest.raises(ParameterError, match=r'needs dask.distributed: pip install "framelens\[scale\]"'):
+        score_files(path, mini_lexicon(), tmp_path / "out", engine="dask", progress=False, **COLUMNS)
+    assert not (tmp_path / "out").exists()
+
+
+def test_aggregate_of_an_output_where_every_row_was_rejected(tmp_path):
+    path = tmp_path / "news.jsonl"
+    path.write_text('{"id": "a", "outlet": "Wire"}\n{"id": "b", "body": null, "outlet": "Post"}\n', encoding="utf-8")
+    result = score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, progress=False, **COLUMNS)
+    assert (result.read, result.written, result.rejected) == (2, 0, 2)
+    with pytest.raises(ParameterError, match=r"holds no scored document \(2 read, 2 rejected: see the rejects file\)"):
+        aggregate(tmp_path / "out", by="source")
+
+
 def test_refuses_to_clear_a_directory_it_did_not_write(tmp_path):
     path = write_input(make_docs(5), tmp_path / "news.jsonl")
     (tmp_path / "out").mkdir()
@@ -446,6 +500,26 @@ def test_wants_batch_rules():
     assert cli_batch.wants_batch(args("news.csv", "--out", "scores/"))
     assert cli_batch.wants_batch(args("news.csv", "--out", "scores.csv", "--engine", "dask"))
     assert cli_batch.wants_batch(args("news.csv", "--out", "scores.csv", "--scheduler", "tcp://h:8786"))
+    # an option only batch mode reads turns it on, rather than being ignored
+    for option in (["--keep-column", "topic"], ["--chunk-size", "5"], ["--chunk-mb", "2"], ["--format", "csv"],
+                   ["--max-field-chars", "100"], ["--by-out", "groups.csv"]):
+        assert cli_batch.wants_batch(args("news.csv", "--out", "scores.csv", *option)), option
+    assert not cli_batch.wants_batch(args("news.csv", "--out", "scores.csv", "--no-progress"))
+
+
+def test_cli_keep_column_alone_keeps_the_column(tmp_path):
+    """``--keep-column`` without ``--jobs`` once wrote an output without the column, silently."""
+    df = make_docs(12)
+    path = write_input(df, tmp_path / "news.jsonl")
+    write_lexicon(mini_lexicon(), tmp_path / "mini.yaml")
+    from framelens.cli.main import main
+
+    code = main(["score", str(path), "--lexicon", str(tmp_path / "mini.yaml"), "--text-column", "body",
+                               "--source-column", "outlet", "--id-column", "id", "--date-column", "published",
+                               "--keep-column", "topic", "--out", str(tmp_path / "scores.csv"), "--no-progress"])
+    assert code == 0
+    out = pd.read_csv(tmp_path / "scores.csv")
+    assert out.set_index("doc_id")["topic"].to_dict() == df.set_index("id")["topic"].to_dict()
 
 
 def test_batch_arguments_fit_the_score_parser():
@@ -670,8 +744,13 @@ def test_single_parquet_file_resumes_from_its_parts(tmp_path, monkeypatch, jobs)
     work = tmp_path / "scores.parquet.parts"
     assert not target.exists() and len(list(work.glob("part-*.arrow"))) == 4
     assert not list(tmp_path.glob(".scores.parquet.*.tmp"))  # the half-written file was removed
+    # what a SIGKILL leaves beside the output (no handler runs): the half-assembled file, a manifest copy
+    (tmp_path / ".scores.parquet.a1b2c3.tmp").write_bytes(b"PAR1 partial")
+    (tmp_path / ".scores.parquet.manifest.json.d4e5.tmp").write_text("{")
+    (tmp_path / ".other.parquet.f6g7.tmp").write_bytes(b"not ours")
     resumed = score_files(path, mini_lexicon(), target, jobs=jobs, chunk_size=7, progress=False, **COLUMNS)
     assert resumed.parts_skipped == 4 and not work.exists()
+    assert sorted(p.name for p in tmp_path.glob(".*.tmp")) == [".other.parquet.f6g7.tmp"]
     pd.testing.assert_frame_equal(pd.read_parquet(target), pd.read_parquet(tmp_path / "full.parquet"))
     assert (resumed.read, resumed.written) == (full.read, full.written) == (60, 60)
 

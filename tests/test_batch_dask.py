@@ -68,3 +68,17 @@ def test_cli_engine_dask_with_scheduler_address(tmp_path, cluster):
                            "--scheduler", cluster.scheduler_address]) == 0
     assert cli_batch.main([*common, "--out", str(tmp_path / "local"), "--jobs", "1"]) == 0
     pd.testing.assert_frame_equal(read_output(tmp_path / "dask"), read_output(tmp_path / "local"))
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
+    import dask
+
+    from framelens.batch.dask_engine import SchedulerError
+    from framelens.errors import FramelensError
+
+    path = write_input(make_docs(5), tmp_path / "news.jsonl")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(SchedulerError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9 .*is it running"):
+            score_files(path, mini_lexicon(), tmp_path / "out", engine="dask", scheduler="tcp://127.0.0.1:9",
+                        progress=False, **COLUMNS)
+    assert issubclass(SchedulerError, FramelensError)  # the CLI prints it as one line

@@ -115,6 +115,10 @@ def aggregate(
     if not keys:
         raise ParameterError("by: give at least one column name or date bin")
 
+    totals = record.get("counts", {})
+    if totals.get("written") == 0:  # no part holds a row: there are no columns to check either
+        raise ParameterError(f"{output}: the batch output holds no scored document ({totals.get('read', 0):,} read, "
+                             f"{totals.get('rejected', 0):,} rejected: see the rejects file)")
     fmt = record["output"]["format"]
     probe = _dataset(output, fmt, [], [])
     present = set(probe.schema.names)

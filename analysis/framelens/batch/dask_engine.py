@@ -24,12 +24,17 @@ chunks at a time.
 """
 from __future__ import annotations
 
+import importlib.util
 import uuid
 from typing import Any, Callable, Iterable
 
-from ..errors import ParameterError
+from ..errors import FramelensError, ParameterError
 from .local import PartResult, Settings, init_worker, process_chunk
 from .sources import Chunk
+
+class SchedulerError(FramelensError, OSError):
+    """The Dask scheduler named by ``scheduler`` cannot be reached."""
+
 
 _READY: set[str] = set()  # per worker process: settings already initialised (lexicon compiled)
 
@@ -42,18 +47,28 @@ def _run_on_worker(chunk: Chunk, settings: Settings) -> PartResult:
     return process_chunk(chunk, settings)
 
 
+def require_distributed() -> None:
+    """Raise a ParameterError saying how to install dask.distributed when it is missing (cheap: the
+    package is found, not imported)."""
+    if importlib.util.find_spec("distributed") is None:
+        raise ParameterError('engine="dask" needs dask.distributed: pip install "framelens[scale]"')
+
+
 def _client(scheduler: Any, jobs: int):
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover - depends on the installation
-        raise ParameterError('engine="dask" needs dask.distributed: pip install "framelens[scale]"') from None
+    require_distributed()
+    from distributed import Client, LocalCluster
+
     if scheduler is None:
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
         return Client(cluster), cluster
     if isinstance(scheduler, Client):
         return scheduler, None
     if isinstance(scheduler, str):
-        return Client(scheduler), None
+        try:
+            return Client(scheduler), None
+        except OSError as exc:  # distributed's TimeoutError is an OSError
+            raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); is it running? "
+                                 "Rerun the same command to resume once it is") from None
     if hasattr(scheduler, "scheduler_address"):  # a cluster object (LocalCluster, a Kubernetes/SLURM cluster...)
         return Client(scheduler), None
     raise ParameterError(f"scheduler must be an address, a distributed.Client or a cluster, not {type(scheduler).__name__}")
@@ -76,9 +91,9 @@ def run_dask(chunks: Iterable[Chunk], settings: Settings, *, jobs: int, schedule
     on_result : callable
         Called in this process with each :class:`PartResult`.
     """
+    client, cluster = _client(scheduler, jobs)
     from distributed import as_completed
 
-    client, cluster = _client(scheduler, jobs)
     owned = cluster is not None or not hasattr(scheduler, "submit")
     try:
         threads = sum(client.nthreads().values()) or jobs

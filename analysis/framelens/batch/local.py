@@ -432,8 +432,14 @@ class _Layout:
 
 
 def _layout(out: str | os.PathLike, format: str | None) -> _Layout:  # noqa: A002
+    named_as_folder = str(out).endswith(("/", os.sep))
     out = Path(out)
     suffix = out.suffix.lower()
+    if suffix and suffix not in TABLE_FORMATS and not out.is_dir() and not named_as_folder:
+        # "scores.xlsx" is a mistake to report, not a directory to create
+        raise ParameterError(f"out {out}: cannot tell the output format from the extension {suffix!r}; give a file "
+                             f"name ending in {', '.join(sorted(TABLE_FORMATS))}, or a directory (a name ending "
+                             "in '/' may hold a dot)")
     if suffix in TABLE_FORMATS and not out.is_dir():
         fmt = TABLE_FORMATS[suffix]
         if format is not None and format != fmt:
@@ -566,6 +572,10 @@ def score_files(
     started = time.perf_counter()
     if engine not in ("local", "dask"):
         raise ParameterError(f"engine must be 'local' or 'dask', not {engine!r}")
+    if engine == "dask":
+        from .dask_engine import require_distributed
+
+        require_distributed()  # before anything is written
     if errors not in ("strict", "replace"):
         raise ParameterError(f"errors must be 'strict' or 'replace', not {errors!r}")
     if int(chunk_size) < 1 or int(chunk_bytes) < 1:
@@ -602,15 +612,13 @@ def score_files(
     if layout.single_file and resume and layout.output.exists() and layout.manifest_path.exists():
         finished = Manifest(layout.work, Manifest.read_file(layout.manifest_path))
         if finished.complete and finished.same_run(record) is None:  # nothing left to do
-            return _result(layout, finished.record, len(finished.record.get("parts", [])), started)
+            return _already_complete(layout, finished, started, progress)
     manifest = Manifest.open(layout.work, record, resume=resume)
     if manifest.complete:
-        result = _result(layout, manifest.record, len(manifest.record.get("parts", [])), started)
-        if progress is not False:
-            print(f"framelens: {layout.output} is already complete ({result.written:,} documents scored, "
-                  f"{result.rejected:,} rejected); nothing to do", file=sys.stderr)
-        return result
+        return _already_complete(layout, manifest, started, progress)
     manifest.discard_temp()
+    if layout.single_file:
+        _discard_stale_temp(layout)
     done = manifest.completed()
     assembler = _ParquetAssembler(layout) if layout.single_file and layout.part_format == "parquet" else None
     part_format = "arrow" if assembler is not None else layout.part_format
@@ -673,13 +681,36 @@ def score_files(
     mb = bar.bytes / 1e6
     secs = max(result.seconds, 1e-9)
     bar.close(
-        f"framelens: scored {counts['written']:,} documents"
+        f"framelens: scored {_documents(counts['written'])}"
         + (f", rejected {counts['rejected']:,} (see {layout.rejects_path})" if counts["rejected"] else "")
         + f" from {len(files)} input(s) in {result.seconds:.1f} s"
         + (f" ({len(done)} parts from an earlier run)" if done else "")
         + f": {bar.docs / secs:,.0f} docs/s, {mb / secs:,.1f} MB/s → {layout.output}"
     )
     return result
+
+
+def _documents(n: int) -> str:
+    return f"{n:,} document" + ("" if n == 1 else "s")
+
+
+def _already_complete(layout: _Layout, manifest: Manifest, started: float, progress: bool | None) -> BatchResult:
+    """The result of a run that an earlier one finished: nothing to do, and said so."""
+    result = _result(layout, manifest.record, len(manifest.record.get("parts", [])), started)
+    if progress is not False:
+        print(f"framelens: {layout.output} is already complete ({_documents(result.written)} scored, "
+              f"{result.rejected:,} rejected); nothing to do", file=sys.stderr)
+    return result
+
+
+def _discard_stale_temp(layout: _Layout) -> None:
+    """Delete the temporary files a killed single-file run left beside its output (the output, its
+    manifest and rejects are written under ``.<output name>.<random>.tmp`` and renamed at the end)."""
+    prefix = f".{layout.output.name}."
+    if layout.output.parent.is_dir():
+        for p in layout.output.parent.iterdir():
+            if p.name.startswith(prefix) and p.name.endswith(".tmp") and p.is_file():
+                p.unlink()
 
 
 def _result(layout: _Layout, record: dict, skipped: int, started: float) -> BatchResult:

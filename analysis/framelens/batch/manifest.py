@@ -103,7 +103,7 @@ def _same_inputs(old: list[dict], new: list[dict]) -> str | None:
         return f"the inputs differ: {[i['path'] for i in old]} before, {[i['path'] for i in new]} now"
     for a, b in zip(old, new):
         if (a["size"], a["sha256"], a["method"]) != (b["size"], b["sha256"], b["method"]):
-            return f"input {a['path']} changed since the interrupted run (size or content fingerprint)"
+            return f"input {a['path']} changed since the earlier run (size or content fingerprint)"
     return None
 
 
@@ -144,9 +144,14 @@ class Manifest:
         return cls.read_file(Path(directory) / MANIFEST_NAME)
 
     def same_run(self, record: dict[str, Any]) -> str | None:
-        """Why ``record`` describes another run than this manifest (inputs, lexicon, parameters), or ``None``."""
+        """Why ``record`` describes another run than this manifest (inputs, lexicon, parameters,
+        framelens version), or ``None``."""
         old = self.record
         why = _same_inputs(old.get("inputs", []), record["inputs"])
+        if why is None and old.get("framelens_version") != record.get("framelens_version"):
+            # another version may score differently: its parts and ours must not make one dataset
+            why = (f"the earlier run used framelens {old.get('framelens_version')}, this is "
+                   f"{record.get('framelens_version')}")
         if why is None and old.get("lexicon", {}).get("sha256") != record["lexicon"]["sha256"]:
             why = f"the lexicon differs ({old['lexicon'].get('name')} {old['lexicon'].get('sha256', '')[:12]}… before)"
         if why is None and old.get("params") != record["params"]:

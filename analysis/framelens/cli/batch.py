@@ -2,8 +2,10 @@
 
 This module adds no verb. ``framelens score`` (cli/score.py) calls :func:`add_batch_arguments` on its
 parser and hands over to :func:`run_batch` when :func:`wants_batch` says so: ``--jobs``, ``--engine
-dask``/``--scheduler``, a glob or several inputs, ``--resume``/``--no-resume``, or an output that is
-a directory (an existing one, a name ending in ``/``, or a name without a table extension).
+dask``/``--scheduler``, a glob or several inputs, ``--resume``/``--no-resume``, an output that is a
+directory (an existing one, a name ending in ``/``, or a name without a table extension), or another
+option that only batch mode reads (``--keep-column``, ``--chunk-size``, ``--format`` …: ignoring one
+silently would give an output without what was asked for).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from pathlib import Path
 from ..errors import ParameterError
 
 MATCH_ENGINES = ("auto", "hyperscan", "python")
+# options only batch mode reads: giving one turns batch mode on (--progress is harmless without it)
+BATCH_ONLY = ("chunk_size", "chunk_mb", "batch_format", "keep_columns", "max_field_chars", "by_out")
 # ``--engine`` of ``framelens score`` names the matching engine; batch mode adds "dask" to its choices
 
 
@@ -26,7 +30,8 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     """
     group = parser.add_argument_group(
         "batch scoring (large or many inputs)",
-        "Used with --jobs, --engine dask, a glob or several inputs, or an output directory. Rows are scored in "
+        "Used with --jobs, --engine dask, a glob or several inputs, an output directory, or any option of this "
+        "group but --progress. Rows are scored in "
         "chunks by parallel workers and written as part files with a manifest (_manifest.json) and a rejects file; "
         "rerunning the same command after an interruption continues where it stopped. Rows that cannot be read "
         "are rejected (not fatal) and duplicate ids are kept (--on-duplicate does not apply).")
@@ -42,7 +47,7 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
                        help="part format of an output directory (default parquet)")
     group.add_argument("--keep-column", dest="keep_columns", action="append", metavar="NAME", default=None,
                        help="carry this input field into the output (repeat for several)")
-    group.add_argument("--max-field-chars", type=int, metavar="N", default=5_000_000,
+    group.add_argument("--max-field-chars", type=int, metavar="N", default=None,
                        help="reject rows with a field longer than this (default 5000000)")
     resume = group.add_mutually_exclusive_group()
     resume.add_argument("--resume", dest="resume", action="store_true", default=None,
@@ -84,6 +89,7 @@ def wants_batch(args: argparse.Namespace) -> bool:
         or len(inputs) > 1
         or any(has_glob(i) for i in inputs)
         or _is_directory_output(getattr(args, "out", None))
+        or any(getattr(args, name, None) is not None for name in BATCH_ONLY)
     )
 
 
@@ -113,6 +119,8 @@ def run_batch(args: argparse.Namespace) -> int:
         kwargs["chunk_size"] = args.chunk_size
     if args.chunk_mb is not None:
         kwargs["chunk_bytes"] = max(int(args.chunk_mb * 1e6), 1)
+    if args.max_field_chars is not None:
+        kwargs["max_field_chars"] = args.max_field_chars
     # This process is the CLI's own (not a notebook's): like the pool's workers, it may keep freed
     # memory for the next chunk (it scores chunks itself with --jobs 1, and assembles the output)
     _keep_freed_memory()
@@ -124,7 +132,7 @@ def run_batch(args: argparse.Namespace) -> int:
         format=args.batch_format, engine="dask" if dask else "local", scheduler=args.scheduler,
         resume=True if args.resume is None else args.resume,
         match_engine=engine if engine in MATCH_ENGINES else "auto",
-        max_field_chars=args.max_field_chars, encoding=getattr(args, "encoding", "utf-8"),
+        encoding=getattr(args, "encoding", "utf-8"),
         errors="replace" if getattr(args, "replace_errors", False) else "strict",
         progress=args.progress, **kwargs,
     )
