@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import random
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 
 import framelens
 from framelens.batch import score_files
-from framelens.batch.sources import Columns, check_columns, expand_inputs
+from framelens.batch.sources import Columns, InputFile, check_columns, expand_inputs
 from framelens.corpus import CorpusWarning
 from framelens.errors import InputError, ParameterError
 from framelens.readers import delimited_header
@@ -284,7 +285,7 @@ def test_check_columns_reads_only_headers_and_names_the_file(tmp_path):
     csv_path.write_bytes(gzip.compress(b"\xef\xbb\xbfid,body,body\n1,Rebels,x\n"))
     pq_path = tmp_path / "b.parquet"
     pd.DataFrame({"id": ["1"], "body": [T]}).to_parquet(pq_path, index=False)
-    files = expand_inputs([csv_path, pq_path, write_jsonl(tmp_path / "c.jsonl", ['{"x": 1}'])])
+    files = expand_inputs([csv_path, pq_path, write_jsonl(tmp_path / "c.jsonl", ['{"id": 1, "body": "x"}'])])
     check_columns(files, Columns(text="body", id="id"))
     with pytest.raises(InputError, match="no column 'body.1' to keep") as info:
         check_columns(files, Columns(text="body", id="id", keep=("body.1",)))
@@ -459,3 +460,212 @@ def test_two_jobs_and_a_single_file_output_give_the_same_rows(tmp_path):
     _, two, _ = run(path, tmp_path / "two.parquet", chunk_size=5, jobs=2)
     pd.testing.assert_frame_equal(one, two)
     assert_same_as_in_memory(one, in_memory(path))
+
+
+# =============================================================================================
+# bugs found in review: reject reasons and snippets, misspelt JSONL fields
+# =============================================================================================
+JSON_ERROR_LINES = [  # one line per message shape of json.decoder (and of its C scanner)
+    '{"doc_id": "w2", "text": "Rebels advanced on the town',  # Unterminated string starting at
+    '{"doc_id": "w2", "text": "Rebels"} trailing',  # Extra data
+    '{"doc_id": "w2", "text": }',  # Expecting value
+    '{"doc_id": "w2" "text": "x"}',  # Expecting ',' delimiter
+    '{"doc_id": "w2", "text" "x"}',  # Expecting ':' delimiter
+    "{'doc_id': 'w2'}",  # Expecting property name enclosed in double quotes
+    '{"doc_id": "w2", "text": "a\tb"}',  # Invalid control character '\t' at
+    '{"text": "bad \\q escape"}',  # Invalid \escape: 'q'
+    '{"text": "\\u12"}',  # Invalid \uXXXX escape
+    '{"text": "x",}',  # a trailing comma (its message differs between Python versions)
+    '',  # nothing at all: json_record is given no blank line by the readers, but must still say why
+]
+
+
+@pytest.mark.parametrize("line", JSON_ERROR_LINES)
+def test_a_malformed_json_reason_reads_naturally_whatever_the_message(line):
+    # Before: "malformed JSON (Unterminated string starting at at column 44)": json's message for
+    # some errors ends in "at", and " at column" was added to it.
+    from framelens.readers import json_record
+
+    with pytest.raises(json.JSONDecodeError) as decoded:
+        json.loads(line)
+    message = decoded.value.msg.removesuffix(" at")
+    expected = f"malformed JSON ({message[0].lower()}{message[1:]} at column {decoded.value.colno})"
+    with pytest.raises(ValueError) as info:
+        json_record(line)
+    assert str(info.value) == expected
+    assert " at at " not in str(info.value) and ": at " not in str(info.value)
+
+
+def test_a_malformed_jsonl_line_is_rejected_with_the_column_once(tmp_path):
+    bad = '{"doc_id": "w2", "text": "Rebels advanced on the town'
+    path = write_jsonl(tmp_path / "dirty.jsonl", [json.dumps({"doc_id": "w1", "text": T}), bad])
+    result, rows, rejects = run(path, tmp_path / "out")
+    assert [r["reason"] for r in rejects] == ["malformed JSON (unterminated string starting at column 26)"]
+    assert bad.index('"Rebels') + 1 == 26  # the column of the opening quote, 1-based
+    assert rejects[0]["snippet"] == bad
+    with pytest.raises(InputError, match=r"row 2: malformed JSON \(unterminated string starting at column 26\)"):
+        framelens.read_corpus(path)
+
+
+def _csv_bytes(records: list[list[bytes]], sep: bytes) -> bytes:
+    """Rows written as a CSV writer writes them (minimal quoting), from fields given as bytes."""
+    def field(value: bytes) -> bytes:
+        if any(c in value for c in (sep, b'"', b"\n", b"\r")):
+            return b'"' + value.replace(b'"', b'""') + b'"'
+        return value
+    return b"".join(sep.join(map(field, record)) + b"\r\n" for record in records)
+
+
+@pytest.mark.parametrize("fmt,sep", [("csv", b","), ("tsv", b"\t")])
+def test_a_delimited_reject_snippet_is_the_row_as_in_the_file(tmp_path, fmt, sep):
+    # Before: a row rejected by the row builder had as snippet the repr of a Python dict, with
+    # "\udcef" for an undecodable byte; a row with a wrong field count lost its quotes.
+    long_text = b"The army said so. " * 20 + b"\xef"
+    records = [
+        [b"doc_id", b"text", b"source"],
+        [b"1", b"Rebels advanced.", b"Wire"],
+        [b"2", b"Caf\xef closed, the army said", b"Post"],  # Latin-1 byte in UTF-8: quoted (a comma)
+        [b"3", b"He said \"no\"\nand left \xef", b"Herald"],  # quotes and a line break inside
+        [b"4", long_text, b"Wire"],  # longer than a snippet
+        [b"5", b"Rebels, in\ttown", b"x", b"y"],  # one field too many
+    ]
+    path = tmp_path / f"latin.{fmt}"
+    data = _csv_bytes(records, sep)
+    path.write_bytes(data)
+    result, rows, rejects = run(path, tmp_path / "out")
+    assert (result.written, [r["row"] for r in rejects]) == (1, [2, 3, 4, 5])
+    # the oracle: each record's own bytes in the file, decoded as the JSONL reader decodes a line
+    texts = [line.decode("utf-8", errors="replace") for line in data.split(b"\r\n")]
+    raw = {2: texts[2], 3: texts[3], 4: texts[4], 5: texts[5]}
+    assert "\n" in raw[3]  # the quoted line break is inside record 3
+    for r in rejects:
+        assert r["snippet"] == raw[r["row"]][:200], r
+        assert "\udcef" not in r["snippet"] and "{" not in r["snippet"]
+    assert rejects[0]["snippet"] == {"csv": '2,"Caf\ufffd closed, the army said",Post',
+                                     "tsv": "2\tCaf\ufffd closed, the army said\tPost"}[fmt]
+    assert len(rejects[2]["snippet"]) == 200
+    # consistent with JSONL: the same bad byte in a JSONL line shows as U+FFFD too
+    jsonl = tmp_path / "latin.jsonl"
+    jsonl.write_bytes(b'{"doc_id": "2", "text": "Caf\xef closed"}\n')
+    _, _, json_rejects = run(jsonl, tmp_path / "json_out")
+    assert json_rejects[0]["snippet"] == '{"doc_id": "2", "text": "Caf\ufffd closed"}'
+
+
+def test_a_csv_row_in_a_non_utf8_encoding_shows_its_characters_in_the_snippet(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("doc_id,text\n1,Caf\u00e9 au lait\n2,Rebels advanced.\n".encode("latin-1"))
+    result, rows, rejects = run(path, tmp_path / "out", encoding="latin-1", max_field_chars=12)
+    assert [(r["row"], r["snippet"]) for r in rejects] == [(2, "2,Rebels advanced.")]
+    assert rows["doc_id"].tolist() == ["1"]
+
+
+def _jsonl_gz(path: Path, lines: list[str]) -> Path:
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8")))
+    return path
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_misspelt_jsonl_field_fails_before_anything_is_written(tmp_path, compress):
+    # Before: check_columns read no JSONL, so --text-column body on records with "text" scored
+    # nothing and rejected every row ("missing text").
+    lines = [json.dumps({"doc_id": f"d{i}", "text": T, "source": "Wire"}) for i in range(348)]
+    path = _jsonl_gz(tmp_path / "news.jsonl.gz", lines) if compress else write_jsonl(tmp_path / "news.jsonl", lines)
+    with pytest.raises(InputError, match=r"no field 'body' for text in the first 348 records; their fields are: "
+                                         r"doc_id, text, source") as info:
+        score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, text="body", progress=False)
+    assert (info.value.file, info.value.field) == (str(path), "body")
+    assert not (tmp_path / "out").exists()
+    result = score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, text="text", progress=False)
+    assert (result.written, result.rejected) == (348, 0)
+
+
+def test_check_columns_on_jsonl_requires_the_text_field_only(tmp_path):
+    lines = ['{"doc_id": "a", "body": "Rebels advanced."}',
+             'not json',
+             '{"doc_id": "b", "text": "The army said so.", "outlet": "Wire"}',  # one record has it: enough
+             '[1, 2]']
+    files = expand_inputs(write_jsonl(tmp_path / "a.jsonl", lines))
+    check_columns(files, Columns())
+    check_columns(files, Columns(text="body", source="outlet", id="doc_id", keep=("outlet",)))
+    for columns in (Columns(text="content"), Columns(text="content", source="outlet")):
+        with pytest.raises(InputError, match="no field 'content' for text in the first 2 records; "
+                                             "their fields are: doc_id, body, text, outlet") as info:
+            check_columns(files, columns)
+        assert (info.value.file, info.value.field) == (files[0].path, "content")
+    no_text = expand_inputs(write_jsonl(tmp_path / "b.jsonl", ['{"body": "Rebels advanced."}']))
+    with pytest.raises(InputError, match="no field 'text' for text in the first record; its fields are: body"):
+        check_columns(no_text, Columns())  # text is required even under its default name
+    # other fields than the text may be absent from JSON records (as tests/test_batch.py and
+    # test_batch_dask.py rely on): a named source, date, title or kept field is not required
+    check_columns(no_text, Columns(text="body", source="outlet", id="id", date="published", title="headline",
+                                   keep=("topic",)))
+
+
+def test_check_columns_on_jsonl_leaves_unreadable_heads_to_the_run(tmp_path):
+    # nothing readable to judge by: the rows are rejected and counted by the run, as before
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    blank = write_jsonl(tmp_path / "blank.jsonl", ["", "   "])
+    broken = write_jsonl(tmp_path / "broken.jsonl", ['{"text": "x"', "[1]", '"text"'])
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(b'{"t\xe9xt": "Caf\xe9"}\n')  # a field named with an undecodable byte is not "text"
+    files = expand_inputs([empty, blank, broken, _jsonl_gz(tmp_path / "e.jsonl.gz", [])])
+    check_columns(files, Columns(text="body", source="outlet"))
+    with pytest.raises(InputError, match="no field 'text' for text in the first record; its fields are: t\ufffdxt"):
+        check_columns(expand_inputs(latin), Columns())
+    result, _, rejects = run(broken, tmp_path / "out", text="body")
+    assert (result.read, result.rejected) == (3, 3)
+
+
+def test_check_columns_on_jsonl_reads_a_bounded_head(tmp_path):
+    # the field first appears on line 1,001: past the lines looked at
+    lines = [json.dumps({"text": "x"})] * 1000 + [json.dumps({"text": "x", "body": "y"})]
+    files = expand_inputs(write_jsonl(tmp_path / "late.jsonl", lines))
+    with pytest.raises(InputError, match="no field 'body' for text in the first 1,000 records"):
+        check_columns(files, Columns(text="body"))
+    # …or past the first MB: 100 records of 11 kB, then the one with the field
+    big = [json.dumps({"text": "w" * 11_000})] * 100 + [json.dumps({"text": "x", "body": "y"})]
+    files = expand_inputs(_jsonl_gz(tmp_path / "big.jsonl.gz", big))
+    with pytest.raises(InputError, match=r"no field 'body' for text in the first 9\d records"):
+        check_columns(files, Columns(text="body"))
+    # a .gz damaged past the head: the check reads the head only (the run reports the damage)
+    data = gzip.compress(("\n".join(big * 3) + "\n").encode())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    with gzip.open(cut) as f:
+        assert len(f.read(2**20)) == 2**20  # the damage lies past the first MB
+    check_columns(expand_inputs(cut), Columns())
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("compress", [False, True])
+def test_check_columns_on_jsonl_stops_reading_after_its_head(tmp_path, compress):
+    # A pipe fed 40 MB of records: the check must close it after about a MB (a check that read the
+    # whole input would take all 40 MB, and as long on a multi-GB file).
+    import threading
+
+    path = tmp_path / ("feed.jsonl.gz" if compress else "feed.jsonl")
+    os.mkfifo(path)
+    rng = random.Random(1)
+    # 20 different lines, repeated: too far apart for gzip to compress one by another
+    lines = [(json.dumps({"doc_id": "d", "text": "".join(rng.choices("abcdefgh ", k=4000))}) + "\n").encode()
+             for _ in range(20)]
+    sent = []
+
+    def feed():
+        try:
+            with open(path, "wb", buffering=0) as pipe:
+                out = gzip.GzipFile(fileobj=pipe, mode="wb") if compress else pipe
+                for i in range(40 * 2**20 // len(lines[0])):
+                    out.write(lines[i % 20])
+                    sent.append(len(lines[0]))
+                out.close()
+        except BrokenPipeError:  # the check closed its end
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    with pytest.raises(InputError, match=r"no field 'body' for text in the first 2\d\d records"):
+        check_columns([InputFile(0, str(path), "jsonl")], Columns(text="body"))
+    writer.join(timeout=20)
+    assert not writer.is_alive() and sum(sent) < 4 * 2**20

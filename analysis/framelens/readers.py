@@ -350,10 +350,30 @@ def json_record(line: str) -> dict:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"malformed JSON ({exc.msg} at column {exc.colno})") from None
+        raise ValueError(f"malformed JSON ({json_error(exc)})") from None
     if not isinstance(record, dict):
         raise ValueError(f"each line must be a JSON object, found {type(record).__name__}")
     return record
+
+
+def json_error(exc: json.JSONDecodeError) -> str:
+    """What is wrong with a JSON text and where, in one form whatever :mod:`json`'s message: its
+    message, lower-cased and without the ``" at"`` some messages end in, then ``at column <n>``.
+
+    Examples
+    --------
+    >>> try:
+    ...     json.loads('{"text": "Rebels advanced')
+    ... except json.JSONDecodeError as exc:
+    ...     print(json_error(exc))
+    unterminated string starting at column 10
+    """
+    # json ends some messages in " at" ("Unterminated string starting at", "Invalid control
+    # character at"), to which its own str() adds ": line 1 column 10 (char 9)"; others not
+    message = exc.msg.removesuffix(" at").rstrip(" :")
+    if message[:1].isupper() and not message[1:2].isupper():  # "Expecting value", not an acronym
+        message = message[0].lower() + message[1:]
+    return f"{message} at column {exc.colno}"
 
 
 def read_parquet(path: Path) -> tuple[pd.DataFrame, list[ReadIssue]]:

@@ -288,6 +288,49 @@ def _note_end(ended: list[bool]) -> Iterator[str]:
     yield
 
 
+def jsonl_head(path: str, max_lines: int, max_bytes: int, *, encoding: str = "utf-8") -> list[dict]:
+    """The JSON objects among the first ``max_lines`` non-blank lines of a JSONL file (``.gz``
+    too), reading no more than ``max_bytes`` (uncompressed) bytes: to check the fields of every
+    input before a run starts, at the same small cost whatever the size of the file.
+
+    A line that is not a JSON object (:func:`~framelens.readers.json_record`) is left out, and so is
+    a line cut by ``max_bytes``; undecodable bytes read as U+FFFD. A damaged ``.gz`` ends the head
+    where the damage starts (reading the blocks reports it, with the line).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "news.jsonl"
+    >>> _ = p.write_text('{"text": "a"}\\n\\nnot json\\n{"text": "b", "source": "Wire"}\\n{"text": "c"}\\n')
+    >>> jsonl_head(str(p), 3, 1 << 20)
+    [{'text': 'a'}, {'text': 'b', 'source': 'Wire'}]
+    """
+    lines: list[bytes] = []
+    size = 0
+    with (gzip.open if _compressed(path) else open)(path, "rb") as f:
+        try:
+            while len(lines) < max_lines and size < max_bytes:
+                raw = f.readline(max_bytes - size)
+                if not raw:
+                    break
+                if not size and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8):]
+                size += len(raw)
+                if size >= max_bytes and not raw.endswith(b"\n"):
+                    break  # the rest of this line lies past the bytes read
+                if raw.strip():
+                    lines.append(raw)
+        except _STREAM_ERRORS:
+            pass  # a damaged .gz: the lines before the damage
+    records = []
+    for raw in lines:
+        try:
+            records.append(json_record(raw.decode(encoding, errors="replace")))
+        except ValueError:
+            continue
+    return records
+
+
 def parquet_blocks(path: str, max_rows: int, fields: Sequence[str], *,
                    check_header: HeaderCheck | None = None) -> Iterator[Block]:
     """Cut a Parquet file into record batches of at most ``max_rows`` rows holding those of
@@ -376,7 +419,8 @@ def text_folder_blocks(path: str, max_files: int, max_bytes: int) -> Iterator[Bl
 # ---------------------------------------------------------------------------------------------
 def read_delimited_block(file: str, block: Block, sep: str, sink: RowSink) -> None:
     """The records of a :func:`delimited_blocks` block; one whose field count differs from the
-    header's, or an :class:`Unreadable` one, is rejected."""
+    header's, or an :class:`Unreadable` one, is rejected. A row's raw text (for its reject) is
+    :class:`RecordText`."""
     header, rows = block.payload
     width = len(header)
     for i, record in enumerate(rows):
@@ -385,10 +429,40 @@ def read_delimited_block(file: str, block: Block, sep: str, sink: RowSink) -> No
             if record.__class__ is Unreadable:
                 sink.reject(file, row, record.reason, record.raw)
             else:
-                sink.reject(file, row, f"{len(record)} fields where the header has {width}", sep.join(record))
+                sink.reject(file, row, f"{len(record)} fields where the header has {width}", RecordText(record, sep))
             continue
         mapping = dict(zip(header, record))
-        sink.add(row, mapping.get, mapping)
+        sink.add(row, mapping.get, RecordText(record, sep))
+
+
+class RecordText:
+    """The text of a parsed CSV/TSV record, as a CSV writer writes it (fields quoted where they hold
+    the separator, a quote or a line break): for a file so written — by pandas, a spreadsheet, the
+    :mod:`csv` module — the row as it is in the file, without its line end. Undecodable bytes stay
+    the lone surrogates they were read as, for the reject to show as U+FFFD.
+
+    Made into text only by ``str()``, i.e. only for a row that is rejected: the records themselves
+    are not kept as text (that would double what a block carries to its worker).
+
+    Examples
+    --------
+    >>> str(RecordText(["1", 'He said "no", then left', "Wire"], ","))
+    '1,"He said ""no"", then left",Wire'
+    """
+
+    __slots__ = ("record", "sep")
+
+    def __init__(self, record: Sequence[str], sep: str):
+        self.record, self.sep = record, sep
+
+    def __str__(self) -> str:
+        out = io.StringIO()
+        # "\r\n" as line end: a field holding either character is quoted, as a reader needs it to be
+        csv.writer(out, delimiter=self.sep, lineterminator="\r\n").writerow(self.record)
+        return out.getvalue()[:-2]
+
+    def __repr__(self) -> str:
+        return f"RecordText({str(self)!r})"
 
 
 def read_parquet_block(block: Block, sink: RowSink) -> None:

@@ -27,11 +27,15 @@ from typing import Any, Iterator, Sequence
 
 from ..errors import InputError, ParameterError
 from ..readers import SEPARATORS, SURROGATES, detect_format, text_folder_files
-from ..readers_stream import (Block, delimited_blocks, delimited_header_row, jsonl_blocks, parquet_blocks,
-                              parquet_columns, read_delimited_block, read_jsonl_block, read_parquet_block,
-                              read_text_folder_block, text_folder_blocks)
+from ..readers_stream import (Block, delimited_blocks, delimited_header_row, jsonl_blocks, jsonl_head,
+                              parquet_blocks, parquet_columns, read_delimited_block, read_jsonl_block,
+                              read_parquet_block, read_text_folder_block, text_folder_blocks)
 
 SNIPPET_CHARS = 200  # raw text kept in a reject record: enough to find the row, not a copy of it
+# the head of a JSONL input whose fields check_columns looks at: whichever bound comes first
+JSONL_CHECK_LINES = 1000
+JSONL_CHECK_BYTES = 2**20
+_LISTED_FIELDS = 50  # fields named in an error, at most (JSONL records may each have others)
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
@@ -140,6 +144,26 @@ class Columns:
                 raise InputError(f"no column {name!r} to keep; the columns are: {', '.join(map(str, names))}",
                                  file=file, field=name)
 
+    def check_fields(self, records: Sequence[dict], file: str) -> None:
+        """Fail early when none of a JSONL file's first ``records`` has the text field: every row
+        would be rejected. No records (an empty file, or none readable) is no evidence either way,
+        and passes.
+
+        Only the text field: unlike a CSV header, JSON records may each have their own fields, and
+        a JSONL input without an (explicitly named) source, id, date, title or kept field is read,
+        with that field empty, as it always was.
+        """
+        name = self.text or "text"
+        if not records or any(name in record for record in records):
+            return
+        seen = list(dict.fromkeys(key for record in records for key in record))
+        listed = ", ".join(map(str, seen[:_LISTED_FIELDS]))
+        if len(seen) > _LISTED_FIELDS:
+            listed += f", … ({len(seen) - _LISTED_FIELDS:,} more)"
+        where = (f"in the first record; its fields are: {listed}" if len(records) == 1 else
+                 f"in the first {len(records):,} records; their fields are: {listed}")
+        raise InputError(f"no field {name!r} for text {where}", file=file, field=name)
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -160,8 +184,15 @@ class Limits:
 
 
 def check_columns(files: Sequence[InputFile], columns: Columns, limits: Limits = Limits()) -> None:
-    """Check that every CSV/TSV and Parquet input has the columns ``columns`` names (and ``text``),
-    reading only headers and schemas; JSONL records and folders have no header to check.
+    """Check that every CSV/TSV and Parquet input has the columns ``columns`` names (and
+    ``text``), reading only headers and schemas, and that the first records of every JSONL input
+    (up to :data:`JSONL_CHECK_LINES` non-blank lines or :data:`JSONL_CHECK_BYTES` bytes, ``.gz``
+    included, whichever comes first) have the text field. Folders have fixed fields.
+
+    JSONL records have no header: the text field is missing there when *none* of the first records
+    that are JSON objects has it (then every row would be rejected); other fields are not checked
+    (see :meth:`Columns.check_fields`). A file whose first lines are empty or unreadable passes: its
+    rows are rejected and counted by the run as usual.
 
     Called before a run creates its output, so that a misspelt column fails with nothing written
     (the same check in :func:`iter_chunks` would come after the manifest exists, and the corrected
@@ -179,12 +210,22 @@ def check_columns(files: Sequence[InputFile], columns: Columns, limits: Limits =
     ... except InputError as exc:
     ...     print(exc.reason)
     no column 'content' for text; the columns are: id, body
+    >>> _ = (d / "news.jsonl").write_text('{"id": 1, "text": "Rebels advanced."}\\n')
+    >>> try:
+    ...     check_columns(expand_inputs(d / "news.jsonl"), Columns(text="body"))
+    ... except InputError as exc:
+    ...     print(exc.reason)
+    no field 'body' for text in the first record; its fields are: id, text
     """
     for inp in files:
         if inp.format in SEPARATORS:
             names = delimited_header_row(inp.path, SEPARATORS[inp.format], encoding=limits.encoding)
         elif inp.format == "parquet":
             names = parquet_columns(inp.path)
+        elif inp.format == "jsonl":
+            records = jsonl_head(inp.path, JSONL_CHECK_LINES, JSONL_CHECK_BYTES, encoding=limits.encoding)
+            columns.check_fields(records, inp.path)
+            continue
         else:
             continue
         columns.check_header(names, inp.path)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..corpus import Corpus, read_corpus
 from ..errors import InputError, ParameterError
+from ..readers import json_error
 
 ENV_VAR = "FRAMELENS_SHARED"
 
@@ -246,7 +247,7 @@ def load_allsides(path: str | os.PathLike | None = None) -> Corpus:
             try:
                 story = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"malformed JSON ({exc.msg})", file=file, row=lineno) from None
+                raise InputError(f"malformed JSON ({json_error(exc)})", file=file, row=lineno) from None
             n_stories += 1
             news = story.get("news") or {}
             if not news:
