@@ -592,6 +592,67 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_output(tmp_path):
     assert m["resumed"] == 1 and len(m["parts"]) == 40
 
 
+HOLD_LOCK = """
+import multiprocessing, sys, time
+from framelens.batch.manifest import release_inherited_locks, run_lock
+
+def worker(release):
+    if release:
+        release_inherited_locks()  # what a forked pool worker does in init_worker
+    time.sleep(120)
+
+if __name__ == "__main__":
+    with run_lock(sys.argv[1]):
+        child = multiprocessing.get_context("fork").Process(target=worker, args=(sys.argv[2] == "release",))
+        child.start()
+        print(child.pid, flush=True)
+        time.sleep(120)
+"""
+
+
+def _hold_lock(out: Path, worker: str) -> tuple[subprocess.Popen, int]:
+    """A process that holds the run lock of ``out`` (as a run does) and has forked a worker."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(out), worker], stdout=subprocess.PIPE)
+    return proc, int(proc.stdout.readline())
+
+
+def test_a_second_run_into_the_same_output_stops_at_once(tmp_path):
+    path = write_input(make_docs(12), tmp_path / "news.jsonl")
+    for out in (tmp_path / "scores", tmp_path / "scores.parquet"):
+        holder, worker = _hold_lock(out, "release")
+        try:
+            with pytest.raises(ParameterError, match=rf"another framelens run is writing this output \(process {holder.pid}\)"):
+                score_files(path, mini_lexicon(), out, jobs=1, progress=False, **COLUMNS)
+            assert not out.exists()  # nothing of the other run's output was touched
+        finally:
+            holder.kill()
+            holder.wait()
+            os.kill(worker, signal.SIGKILL)
+        # the killed run holds no lock: the same command runs, and leaves no lock file
+        assert score_files(path, mini_lexicon(), out, jobs=2, progress=False, **COLUMNS).written == 12
+        assert not list(tmp_path.glob(".*.lock"))
+
+
+@pytest.mark.parametrize("worker", ["release", "keep"])
+def test_forked_workers_let_go_of_the_run_lock(tmp_path, worker):
+    """A worker outliving its killed run must not keep the lock (it shares the run's descriptor)."""
+    from framelens.batch.manifest import run_lock
+
+    holder, pid = _hold_lock(tmp_path / "out", worker)
+    holder.kill()
+    holder.wait()
+    try:
+        if worker == "release":
+            with run_lock(tmp_path / "out"):
+                pass
+        else:  # without release_inherited_locks the lingering worker would block every rerun
+            with pytest.raises(ParameterError, match="another framelens run"):
+                with run_lock(tmp_path / "out"):
+                    pass
+    finally:
+        os.kill(pid, signal.SIGKILL)
+
+
 def _score_has_batch_mode() -> bool:
     import argparse
 

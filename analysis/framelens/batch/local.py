@@ -38,7 +38,7 @@ from .._version import __version__
 from ..errors import ParameterError
 from ..io_utils import TABLE_FORMATS, atomic_path, plain_permissions, shows_progress, write_table
 from ..lexicon import Lexicon
-from .manifest import REJECTS_DIR, REJECTS_NAME, Manifest, fingerprint_input
+from .manifest import REJECTS_DIR, REJECTS_NAME, Manifest, fingerprint_input, release_inherited_locks, run_lock
 from .sources import Chunk, Columns, Limits, Records, check_columns, expand_inputs, iter_chunks, parse_chunk
 
 PART_FORMATS = {"parquet": ".parquet", "csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl"}
@@ -90,11 +90,13 @@ def init_worker(settings: Settings, pool_worker: bool = False) -> None:
     """Compile the lexicon once per worker process (compile_lexicon caches it by fingerprint).
 
     ``pool_worker``: this process exists only to score chunks (a worker of :func:`run_local`'s
-    pool), so its allocator may keep freed memory for the next chunk (see :func:`_keep_freed_memory`).
+    pool), so its allocator may keep freed memory for the next chunk (see :func:`_keep_freed_memory`),
+    and a forked one lets go of the run's lock (see :func:`~framelens.batch.manifest.run_lock`).
     """
     from ..matching import compile_lexicon
 
     if pool_worker:
+        release_inherited_locks()
         _keep_freed_memory()
     compile_lexicon(settings.lexicon, engine=settings.match_engine)
 
@@ -609,85 +611,89 @@ def score_files(
         "output": {"path": str(layout.output), "format": layout.part_format,
                    "extra_columns": ["date", *keep, "file", "row"]},
     }
-    if layout.single_file and resume and layout.output.exists() and layout.manifest_path.exists():
-        finished = Manifest(layout.work, Manifest.read_file(layout.manifest_path))
-        if finished.complete and finished.same_run(record) is None:  # nothing left to do
-            return _already_complete(layout, finished, started, progress)
-    manifest = Manifest.open(layout.work, record, resume=resume)
-    if manifest.complete:
-        return _already_complete(layout, manifest, started, progress)
-    manifest.discard_temp()
-    if layout.single_file:
-        _discard_stale_temp(layout)
-    done = manifest.completed()
-    assembler = _ParquetAssembler(layout) if layout.single_file and layout.part_format == "parquet" else None
-    part_format = "arrow" if assembler is not None else layout.part_format
-    settings = Settings(lex, match_engine, columns, limits, str(layout.work), part_format, row_ids=len(files) == 1)
-    total = sum(f.nbytes for f in files)
-    bar = Progress(total, progress, f"framelens {lex.name}")
-    results: dict[str, dict] = dict(done)
+    # one run at a time per output: a second one (the same command started twice) would clear or
+    # mix the first one's parts
+    with run_lock(layout.output):
+        if layout.single_file and resume and layout.output.exists() and layout.manifest_path.exists():
+            finished = Manifest(layout.work, Manifest.read_file(layout.manifest_path))
+            if finished.complete and finished.same_run(record) is None:  # nothing left to do
+                return _already_complete(layout, finished, started, progress)
+        manifest = Manifest.open(layout.work, record, resume=resume)
+        if manifest.complete:
+            return _already_complete(layout, manifest, started, progress)
+        manifest.discard_temp()
+        if layout.single_file:
+            _discard_stale_temp(layout)
+        done = manifest.completed()
+        assembler = _ParquetAssembler(layout) if layout.single_file and layout.part_format == "parquet" else None
+        part_format = "arrow" if assembler is not None else layout.part_format
+        settings = Settings(lex, match_engine, columns, limits, str(layout.work), part_format, row_ids=len(files) == 1)
+        total = sum(f.nbytes for f in files)
+        bar = Progress(total, progress, f"framelens {lex.name}")
+        results: dict[str, dict] = dict(done)
 
-    def chunks() -> Iterator[Chunk]:
-        for inp in files:
-            for chunk in iter_chunks(inp, columns, chunk_size, chunk_bytes, limits):
-                if assembler is not None:
-                    assembler.expect(chunk.name)
-                if chunk.name in done:
-                    bar.skip(chunk.nbytes)
+        def chunks() -> Iterator[Chunk]:
+            for inp in files:
+                for chunk in iter_chunks(inp, columns, chunk_size, chunk_bytes, limits):
                     if assembler is not None:
-                        assembler.completed(done[chunk.name])
-                    continue
-                yield chunk
+                        assembler.expect(chunk.name)
+                    if chunk.name in done:
+                        bar.skip(chunk.nbytes)
+                        if assembler is not None:
+                            assembler.completed(done[chunk.name])
+                        continue
+                    yield chunk
 
-    def on_result(result: PartResult) -> None:
-        entry = result.entry()
-        manifest.record_part(entry)
-        results[result.name] = entry
-        bar.update(result)
+        def on_result(result: PartResult) -> None:
+            entry = result.entry()
+            manifest.record_part(entry)
+            results[result.name] = entry
+            bar.update(result)
+            if assembler is not None:
+                assembler.completed(entry)
+
+        try:
+            if engine == "dask":
+                from .dask_engine import run_dask
+
+                bar.start()
+                run_dask(chunks(), settings, jobs=jobs, scheduler=scheduler, on_result=on_result)
+            else:
+                run_local(chunks(), settings, jobs, on_result, on_start=bar.start)
+        except BaseException:
+            if bar.bar is not None:
+                bar.bar.close()
+            if assembler is not None:
+                assembler.abort()
+            raise
+
+        parts = sorted(results.values(), key=lambda p: p["name"])
+        counts = {k: sum(p[k] for p in parts) for k in ("read", "written", "rejected")}
+        if counts["read"] != counts["written"] + counts["rejected"]:
+            raise AssertionError(f"lost rows: read {counts['read']}, wrote {counts['written']}, "
+                                 f"rejected {counts['rejected']}")
+        _merge_rejects(layout, parts)
         if assembler is not None:
-            assembler.completed(entry)
-
-    try:
-        if engine == "dask":
-            from .dask_engine import run_dask
-
-            bar.start()
-            run_dask(chunks(), settings, jobs=jobs, scheduler=scheduler, on_result=on_result)
-        else:
-            run_local(chunks(), settings, jobs, on_result, on_start=bar.start)
-    except BaseException:
-        if bar.bar is not None:
-            bar.bar.close()
-        if assembler is not None:
-            assembler.abort()
-        raise
-
-    parts = sorted(results.values(), key=lambda p: p["name"])
-    counts = {k: sum(p[k] for p in parts) for k in ("read", "written", "rejected")}
-    if counts["read"] != counts["written"] + counts["rejected"]:
-        raise AssertionError(f"lost rows: read {counts['read']}, wrote {counts['written']}, rejected {counts['rejected']}")
-    _merge_rejects(layout, parts)
-    if assembler is not None:
-        assembler.finish()
-    elif layout.single_file:
-        _merge_parts(layout, parts)
-    manifest.finish(parts, counts, rejects=str(layout.rejects_path) if counts["rejected"] else None,
-                    seconds=round(time.perf_counter() - started, 3))
-    if layout.single_file:
-        with atomic_path(layout.manifest_path) as tmp:
-            shutil.copyfile(manifest.path, tmp)
-        shutil.rmtree(layout.work)
-    result = _result(layout, manifest.record, len(done), started)
-    mb = bar.bytes / 1e6
-    secs = max(result.seconds, 1e-9)
-    bar.close(
-        f"framelens: scored {_documents(counts['written'])}"
-        + (f", rejected {counts['rejected']:,} (see {layout.rejects_path})" if counts["rejected"] else "")
-        + f" from {len(files)} input(s) in {result.seconds:.1f} s"
-        + (f" ({len(done)} parts from an earlier run)" if done else "")
-        + f": {bar.docs / secs:,.0f} docs/s, {mb / secs:,.1f} MB/s → {layout.output}"
-    )
-    return result
+            assembler.finish()
+        elif layout.single_file:
+            _merge_parts(layout, parts)
+        manifest.finish(parts, counts, rejects=str(layout.rejects_path) if counts["rejected"] else None,
+                        seconds=round(time.perf_counter() - started, 3))
+        if layout.single_file:
+            with atomic_path(layout.manifest_path) as tmp:
+                shutil.copyfile(manifest.path, tmp)
+            shutil.rmtree(layout.work)
+        result = _result(layout, manifest.record, len(done), started)
+        mb = bar.bytes / 1e6
+        secs = max(result.seconds, 1e-9)
+        bar.close(
+            f"framelens: scored {_documents(counts['written'])}"
+            + (f", rejected {counts['rejected']:,} (see {layout.rejects_path})" if counts["rejected"] else "")
+            + f" from {len(files)} input(s) in {result.seconds:.1f} s"
+            + (f" ({len(done)} parts from an earlier run)" if done else "")
+            + f": {bar.docs / secs:,.0f} docs/s, {mb / secs:,.1f} MB/s → {layout.output}"
+        )
+        return result
 
 
 def _documents(n: int) -> str:

@@ -16,6 +16,9 @@ An output directory holds, beside its part files:
 
 Names start with ``_`` so that Arrow/Spark-style dataset readers skip them.
 
+While a run goes on it holds ``.<output name>.lock`` beside the output (:func:`run_lock`), so that a
+second run into the same output stops at once.
+
 Input fingerprints are ``size``, ``mtime`` and, by default, the SHA-256 of the file's first and last
 MiB together with its size (``method: "sha256-head-tail-1MiB"``): quick on archives of many GB and
 enough to notice a file that was replaced, appended to or truncated — not an edit in the middle of
@@ -29,8 +32,9 @@ import datetime as _dt
 import hashlib
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import ParameterError
 from ..io_utils import atomic_path
@@ -105,6 +109,80 @@ def _same_inputs(old: list[dict], new: list[dict]) -> str | None:
         if (a["size"], a["sha256"], a["method"]) != (b["size"], b["sha256"], b["method"]):
             return f"input {a['path']} changed since the earlier run (size or content fingerprint)"
     return None
+
+
+_HELD: set[int] = set()  # the descriptors of the locks this process holds (see release_inherited_locks)
+
+
+@contextmanager
+def run_lock(output: str | os.PathLike) -> Iterator[Path | None]:
+    """Hold ``.<output name>.lock``, beside ``output``, for as long as the block runs.
+
+    A second run into the same output (the same command started twice, a scheduled job overlapping
+    the previous one) would clear or mix the first one's parts; it stops at once instead, with a
+    ParameterError naming the process that holds the lock. The lock is the operating system's
+    (``flock``): a run that crashed or was killed holds none, so resuming needs no clean-up. The
+    file is removed when the block ends (a killed run leaves it, unlocked). Where ``fcntl`` is
+    missing (Windows) runs are not locked: yields ``None``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "scores"
+    >>> with run_lock(out) as lock:
+    ...     try:
+    ...         with run_lock(out):
+    ...             pass
+    ...     except ParameterError as exc:
+    ...         print(str(exc).split(":")[1].strip())
+    another framelens run is writing this output (process ...
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield None
+        return
+    output = Path(output)
+    path = output.with_name(f".{output.name}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held by another process
+            holder = os.read(fd, 64).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            raise ParameterError(f"{output}: another framelens run is writing this output (process {holder}); wait "
+                                 "for it to end, or give another output") from None
+        try:  # the run that held it may have removed the file between our open and flock: then retry
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    _HELD.add(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        yield path
+    finally:
+        try:
+            os.unlink(path)  # still held: a run that opened it meanwhile finds it gone, and retries
+        except FileNotFoundError:
+            pass
+        _HELD.discard(fd)
+        os.close(fd)
+
+
+def release_inherited_locks() -> None:
+    """In a forked worker: close the lock descriptors inherited from the run, so that the lock ends
+    with the run's own process (a worker outliving a killed run would otherwise keep it)."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
 
 
 class Manifest:
