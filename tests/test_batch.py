@@ -816,6 +816,25 @@ def test_single_parquet_file_resumes_from_its_parts(tmp_path, monkeypatch, jobs)
     assert (resumed.read, resumed.written) == (full.read, full.written) == (60, 60)
 
 
+@pytest.mark.parametrize("name", ["scores.csv", "scores.tsv"])
+def test_single_csv_file_from_parts_whose_header_holds_a_line_break(tmp_path, name):
+    """A label id built in Python may hold a line break; the header is then two lines, and each
+    part's header must still be skipped whole when the parts are joined."""
+    from framelens.lexicon import Family, Label, Lexicon, Pattern
+
+    lex = Lexicon("odd", "1", (Family("actors", (Label("new\nline", (Pattern("rebel*"),)),
+                                                 Label("army", (Pattern("army"),)))),))
+    df = make_docs(30)
+    path = write_input(df, tmp_path / "news.jsonl")
+    score_files(path, lex, tmp_path / name, jobs=1, chunk_size=7, progress=False, **COLUMNS)
+    sep = "," if name.endswith(".csv") else "\t"
+    got = pd.read_csv(tmp_path / name, sep=sep, dtype={"doc_id": str})
+    assert len(got) == 30 and "count_new\nline" in got.columns
+    expected = framelens.score(framelens.read_corpus(df, text="body", source="outlet", id="id", date="published"), lex)
+    assert got.set_index("doc_id")["count_new\nline"].to_dict() == expected.set_index("doc_id")["count_new\nline"].to_dict()
+    assert aggregate(tmp_path / name, by="source")["n_docs"].sum() == 30
+
+
 def test_assembler_reads_parquet_parts_of_an_earlier_version(tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 

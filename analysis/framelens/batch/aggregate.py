@@ -5,9 +5,16 @@ the ``count_<label>`` columns, sums them per group batch by batch (memory grows 
 groups, not of documents), then recomputes rates and within-family shares with the same helper as
 :func:`framelens.score`. The result equals ``framelens.score(corpus, lexicon, by=...)`` on the same
 corpus.
+
+It reads the part files that the manifest lists (a table saved into the output directory later is not
+a part), with the column types the writer used: group keys as text, counts as integers. Arrow's
+CSV and JSON readers would otherwise guess them from the first rows ("007" as 7, a kept
+``"2024-05-01 10:00"`` as a timestamp, a column empty in the first part as null, then an error).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Sequence
@@ -44,23 +51,85 @@ def _label_lexicon(record: dict) -> Lexicon:
     return Lexicon(lex["name"], lex["version"], families)
 
 
-def _dataset(output: Path, fmt: str, columns: list[str], key_columns: list[str]):
-    import pyarrow as pa
+def _is_score_column(name: str) -> bool:
+    return name in ("tokens", "hits") or name.startswith(("count_", "rate_", "share_"))
+
+
+def _group_keys(by: object) -> list[str]:
+    """``by`` as a list of distinct keys (a key given twice groups once, as in framelens.score)."""
+    keys = [by] if isinstance(by, str) else list(by) if isinstance(by, (list, tuple)) else None
+    if keys is None or not all(isinstance(k, str) for k in keys):
+        raise ParameterError(f"by: give a column name or a date bin, or a list of them, not {by!r} (the batch "
+                             "output itself holds the per-document scores)")
+    if not keys:
+        raise ParameterError("by: give at least one column name or date bin")
+    return list(dict.fromkeys(keys))
+
+
+def _part_files(output: Path, record: dict) -> list[Path]:
+    """The files that hold the rows: the single output file, or the parts the manifest lists (not
+    whatever else the directory holds, such as a per-group table saved beside the parts)."""
+    if not output.is_dir():
+        return [output]
+    if "parts" not in record:  # not written by score_files (whose complete manifests list them)
+        return sorted(p for p in output.glob(f"part-*.{record['output']['format']}") if p.is_file())
+    files = [output / part["file"] for part in record["parts"] if part.get("file")]
+    missing = [f.name for f in files if not f.exists()]
+    if missing:
+        raise ParameterError(f"{output}: {len(missing):,} part file(s) that the manifest lists are missing "
+                             f"({', '.join(missing[:3])}{' …' if len(missing) > 3 else ''}); score the inputs "
+                             "again (resume=False, --no-resume)")
+    return files
+
+
+def _output_columns(record: dict, files: list[Path], fmt: str) -> list[str]:
+    """The columns of the per-document rows (the manifest says which come beside the scores)."""
+    extra = record.get("output", {}).get("extra_columns")
+    if extra is not None:
+        return ["doc_id", "source", *extra]
+    import pyarrow.dataset as ds  # a manifest without the list: read the names from the first part
+
+    return [n for n in ds.dataset(str(files[0]), format=_file_format(fmt, None)).schema.names if not _is_score_column(n)]
+
+
+def _file_format(fmt: str, schema):
+    """The pyarrow.dataset format of the parts; text formats read ``schema``'s columns with its types
+    (none guessed: a column that Arrow would type from its first rows may be empty there, or hold a
+    key that looks like a number or a timestamp)."""
     import pyarrow.dataset as ds
 
     if fmt == "parquet":
-        file_format = "parquet"
-    elif fmt in ("csv", "tsv"):
+        return ds.ParquetFileFormat()
+    if fmt in ("csv", "tsv"):
         import pyarrow.csv as pacsv
 
-        # keys must stay text ("007", "2024") whatever they look like
-        file_format = ds.CsvFileFormat(
+        types = {} if schema is None else {f.name: f.type for f in schema}
+        return ds.CsvFileFormat(
             parse_options=pacsv.ParseOptions(delimiter="," if fmt == "csv" else "\t", newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in key_columns},
-                                                 strings_can_be_null=False))
-    else:
-        file_format = ds.JsonFileFormat()
-    return ds.dataset(str(output), format=file_format)
+            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False))  # "" stays ""
+    import pyarrow.json as pajson
+
+    if schema is None:
+        return ds.JsonFileFormat()
+    return ds.JsonFileFormat(parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"))
+
+
+def _scan_schema(key_columns: list[str], value_columns: list[str]):
+    """Types to read text parts with: keys as text (``row`` is a number), values as integers."""
+    import pyarrow as pa
+
+    keys = [pa.field(k, pa.int64() if k == "row" else pa.string()) for k in key_columns]
+    return pa.schema(keys + [pa.field(v, pa.int64()) for v in value_columns])
+
+
+def _dataset(files: list[Path], fmt: str, key_columns: list[str], value_columns: list[str]):
+    import pyarrow.dataset as ds
+
+    names = [str(f) for f in files]
+    if fmt == "parquet":  # typed already, every part with the same schema
+        return ds.dataset(names, format=_file_format(fmt, None))
+    schema = _scan_schema(key_columns, value_columns)
+    return ds.dataset(names, format=_file_format(fmt, schema), schema=schema)
 
 
 def aggregate(
@@ -76,9 +145,13 @@ def aggregate(
     output : path
         The dataset directory or single file that :func:`~framelens.batch.score_files` wrote.
     by : str or list of str
-        Output columns (``"source"``, a field kept with ``keep=``) and/or date bins (``"day"``,
-        ``"week"``, ``"month"``, ``"quarter"``, ``"year"``) of the ``date`` column, as in
-        :func:`framelens.score`.
+        Output columns (``"source"``, a field kept with ``keep=``, also the batch's own ``"file"``
+        and ``"row"``) and/or date bins (``"day"``, ``"week"``, ``"month"``, ``"quarter"``,
+        ``"year"``) of the ``date`` column, as in :func:`framelens.score`: values are grouped as
+        text, an empty or missing value (a document without a date, for a bin) forms the
+        ``"(missing)"`` group, and a key given twice groups once. Score columns (``tokens``,
+        ``hits``, ``count_…``) are not groups; ``None`` is an error (the output itself holds the
+        per-document scores).
     lexicon : Lexicon or str, optional
         Checked against the manifest's lexicon fingerprint when given; the families and labels are
         otherwise taken from the manifest.
@@ -88,7 +161,12 @@ def aggregate(
     ResultTable (a DataFrame)
         The ``by`` columns, ``n_docs``, ``tokens``, ``hits``, ``count_<label>``, ``rate_<label>``
         (per 1,000 tokens) and ``share_<label>`` (within family), one row per group in sorted order:
-        the columns and values of ``framelens.score(corpus, lexicon, by=by)``.
+        the columns and values of ``framelens.score(corpus, lexicon, by=by)``. ``attrs["framelens"]``
+        holds the provenance with ``kind="score"`` and ``by``/``shape`` as ``score`` records them,
+        the lexicon, the run's counts (``read``, ``written``, ``rejected``) and, under ``batch``, the
+        run that scored the documents: its manifest, framelens version, start and end, and its
+        inputs as a count, a size in bytes and one SHA-256 over their fingerprints (the manifest
+        lists them). There is no corpus fingerprint: that would need every text.
 
     Examples
     --------
@@ -100,7 +178,7 @@ def aggregate(
     [{'source': 'Wire', 'n_docs': 1}]
     """
     output = Path(output)
-    record, _ = _find_manifest(output)
+    record, manifest_path = _find_manifest(output)
     if lexicon is not None:
         from ..scoring import as_lexicon
 
@@ -111,31 +189,30 @@ def aggregate(
                                  f"not with {lex.name} {lex.version}")
     labels_lex = _label_lexicon(record)
     labels = labels_lex.label_ids()
-    keys = [by] if isinstance(by, str) else list(by)
-    if not keys:
-        raise ParameterError("by: give at least one column name or date bin")
+    keys = _group_keys(by)
 
     totals = record.get("counts", {})
     if totals.get("written") == 0:  # no part holds a row: there are no columns to check either
         raise ParameterError(f"{output}: the batch output holds no scored document ({totals.get('read', 0):,} read, "
                              f"{totals.get('rejected', 0):,} rejected: see the rejects file)")
     fmt = record["output"]["format"]
-    probe = _dataset(output, fmt, [], [])
-    present = set(probe.schema.names)
+    files = _part_files(output, record)
+    present = _output_columns(record, files, fmt)
     needed_keys = []
     for key in keys:
+        if _is_score_column(key):
+            raise ParameterError(f"by: {key!r} is a score column, not a group; group by one of {', '.join(present)} "
+                                 f"or a date bin ({', '.join(DATE_BINS)})")
         if key in present:
             needed_keys.append(key)
         elif key in DATE_BINS:
             needed_keys.append("date")
         else:
-            raise ParameterError(f"by: no column {key!r} in the batch output; columns: "
-                                 f"{', '.join(n for n in probe.schema.names if not n.startswith(('count_', 'rate_', 'share_')))}; "
+            raise ParameterError(f"by: no column {key!r} in the batch output; columns: {', '.join(present)}; "
                                  f"date bins: {', '.join(DATE_BINS)}")
     needed_keys = list(dict.fromkeys(needed_keys))
-    string_keys = [k for k in needed_keys if k != "date"] + (["date"] if fmt != "parquet" else [])
-    dataset = _dataset(output, fmt, needed_keys, string_keys) if fmt != "parquet" else probe
     value_cols = ["tokens", *(f"count_{lab}" for lab in labels)]
+    dataset = _dataset(files, fmt, needed_keys, value_cols)
 
     partials = []
     for batch in dataset.to_batches(columns=needed_keys + value_cols, batch_size=_SCAN_BATCH):
@@ -161,13 +238,26 @@ def aggregate(
          counts.add_prefix("count_"), rates.add_prefix("rate_"), shares.add_prefix("share_")],
         axis=1,
     )
-    params = {"by": by, "batch_output": str(output), "read": record["counts"]["read"],
-              "written": record["counts"]["written"], "rejected": record["counts"]["rejected"]}
+    params = {"by": by, "shape": "wide", "batch_output": str(output), "read": totals["read"],
+              "written": totals["written"], "rejected": totals["rejected"]}
     prov = provenance(lexicon=labels_lex, params=params)
     prov["lexicon"] = {k: record["lexicon"][k] for k in ("name", "version", "sha256")}
-    prov["inputs"] = record["inputs"]
+    prov["batch"] = _batch_record(record, manifest_path)
     prov["kind"] = "score"  # the table framelens.score(corpus, lexicon, by=by) gives, from the batch's counts
     return result_table(out, prov)
+
+
+def _batch_record(record: dict, manifest_path: Path) -> dict:
+    """The run that scored the documents, for the provenance: its manifest, framelens version and
+    times, and its inputs as a count, a size and one SHA-256 over their fingerprints. Not the list of
+    inputs, which the manifest keeps: pandas deep-copies ``attrs`` on every operation, and the list of
+    a 20,000-file archive made each one cost a tenth of a second."""
+    inputs = record.get("inputs", [])
+    fingerprints = [{k: i.get(k) for k in ("path", "format", "size", "method", "sha256")} for i in inputs]
+    digest = hashlib.sha256(json.dumps(fingerprints, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return {"manifest": str(manifest_path), "framelens_version": record.get("framelens_version"),
+            "started": record.get("started"), "finished": record.get("finished"), "inputs": len(inputs),
+            "input_bytes": sum(int(i.get("size") or 0) for i in inputs), "inputs_sha256": digest}
 
 
 def _partial_sums(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -> pd.DataFrame:

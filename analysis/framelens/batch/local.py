@@ -743,14 +743,24 @@ def _merge_parts(layout: _Layout, parts: list[dict]) -> None:
     """Assemble a single CSV/TSV/JSONL output file from the parts (their bytes, one after another)."""
     files = [layout.work / p["file"] for p in parts if p.get("file")]
     fmt = layout.part_format
+    header = _csv_header(files[0], fmt) if files and fmt in ("csv", "tsv") else b""
     with atomic_path(layout.output) as tmp, open(tmp, "wb") as out:
         for i, f in enumerate(files):
             with open(f, "rb") as src:
-                if i and fmt in ("csv", "tsv"):
-                    src.readline()  # each part repeats the header
+                if i and header:  # each part repeats the header
+                    if src.read(len(header)) != header:
+                        raise AssertionError(f"{f.name}: its header differs from the first part's")
                 shutil.copyfileobj(src, out)
     for f in files:
         f.unlink()
+
+
+def _csv_header(path: Path, fmt: str) -> bytes:
+    """The header of a CSV/TSV part as its bytes: written again from its column names as the part
+    writer wrote it (a name may hold a quoted line break, so the header is not its first line)."""
+    sep = "," if fmt == "csv" else "\t"
+    names = pd.read_csv(path, sep=sep, nrows=0).columns
+    return pd.DataFrame(columns=names).to_csv(index=False, sep=sep).encode("utf-8")
 
 
 def _read_part(path: Path):
