@@ -480,7 +480,7 @@ def read_text_folder_block(root: str, block: Block, sink: RowSink, *, encoding: 
                            errors: str = "strict") -> None:
     """The documents of a :func:`text_folder_blocks` block, with the fields of
     :func:`~framelens.readers.text_file_fields`; a file that does not decode is rejected, named by
-    its own path."""
+    its own path, with its row (its position in the folder, as in the output's ``row``)."""
     root_path = Path(root)
     for i, name in enumerate(block.payload):
         path, row = Path(name), block.first_row + i
@@ -488,7 +488,7 @@ def read_text_folder_block(root: str, block: Block, sink: RowSink, *, encoding: 
         try:
             text = data.decode(encoding, errors=errors)
         except UnicodeDecodeError as exc:
-            sink.reject(name, None, f"undecodable bytes for encoding {encoding!r} at byte {exc.start}", data)
+            sink.reject(name, row, f"undecodable bytes for encoding {encoding!r} at byte {exc.start}", data)
             continue
         if text.startswith("\ufeff"):
             text = text[1:]

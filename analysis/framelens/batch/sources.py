@@ -23,7 +23,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, NamedTuple, Sequence
 
 from ..errors import InputError, ParameterError
 from ..readers import SEPARATORS, SURROGATES, detect_format, text_folder_files
@@ -67,25 +67,82 @@ def has_glob(value: str) -> bool:
     return bool(_GLOB_CHARS.search(value)) and not Path(value).exists()
 
 
-def expand_inputs(inputs: str | os.PathLike | Sequence[str | os.PathLike]) -> list[InputFile]:
+class _Output(NamedTuple):
+    """What a run into an output writes, as real paths (see :func:`_output_paths`)."""
+
+    files: frozenset[str]
+    dataset: str  # the output, if it is a dataset directory: its part-* and _* entries are the run's
+    parts: str  # the parts folder of a single output file: all of it is the run's
+
+    def holds(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        if real in self.files or real.startswith(self.parts + os.sep):
+            return True
+        rel = os.path.relpath(real, self.dataset)
+        if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep):
+            return False
+        return rel.split(os.sep)[0].startswith(("part-", "_"))
+
+
+def _output_paths(out: str | os.PathLike) -> _Output:
+    """What a run into ``out`` writes. The names are those of :mod:`framelens.batch.local` and
+    :mod:`framelens.batch.manifest`: a single file ``scores.csv`` has ``scores.csv.manifest.json``,
+    ``scores.csv.rejects.jsonl`` and its parts in ``scores.csv.parts/``; a dataset directory holds
+    ``part-*`` files and ``_manifest.json``, ``_rejects.jsonl`` …; ``.scores.csv.lock`` sits beside
+    either."""
+    base = os.path.realpath(os.fspath(out))
+    lock = os.path.join(os.path.dirname(base), f".{os.path.basename(base)}.lock")
+    return _Output(frozenset({base, base + ".manifest.json", base + ".rejects.jsonl", lock}), base, base + ".parts")
+
+
+def _is_bookkeeping(path: str) -> bool:
+    """Whether ``path`` is the manifest, journal or rejects file of a framelens batch output (of any
+    run): JSON(L) files that a glob such as ``'*.json*'`` matches, and never news. A pretty-printed
+    manifest read as JSONL would be as many rejects as it has lines."""
+    p = Path(path)
+    name = p.name
+    if name in ("_manifest.json", "_journal.jsonl", "_rejects.jsonl"):
+        manifest = p.parent / "_manifest.json"
+    elif name.endswith(".manifest.json"):
+        manifest = p
+    elif name.endswith(".rejects.jsonl"):
+        manifest = p.with_name(name[: -len(".rejects.jsonl")] + ".manifest.json")
+    else:
+        return False
+    try:
+        with open(manifest, "rb") as f:
+            return b'"framelens_batch"' in f.read(256)  # the manifest's first key
+    except OSError:
+        return False
+
+
+def expand_inputs(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
+                  output: str | os.PathLike | None = None) -> list[InputFile]:
     """Files, folders and glob patterns → the list of inputs, in order, each once.
 
     A glob (``"archive/2024-*.jsonl.gz"``, ``"archive/**/*.csv"``) expands to its matches in sorted
-    order; a pattern that matches nothing, a missing path or an unknown extension raises
-    :class:`~framelens.errors.InputError`.
+    order; a pattern that matches nothing, a missing path, an unknown extension or a folder without
+    any ``.txt`` file raises :class:`~framelens.errors.InputError`.
+
+    ``output`` is the run's output: a glob's matches that are the output or its manifest, rejects or
+    parts are left out (``'*.csv' --out scores.csv`` run twice must not read its own scores the
+    second time), and an input named explicitly that is one of them raises
+    :class:`~framelens.errors.ParameterError` (the run would overwrite it). The manifest, journal and
+    rejects files of other batch runs are left out of a glob's matches too.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> for name in ("b.jsonl", "a.jsonl"): _ = (d / name).write_text('{"text": "x"}\\n')
-    >>> [Path(i.path).name for i in expand_inputs(str(d / "*.jsonl"))]
+    >>> for name in ("b.jsonl", "a.jsonl", "scores.jsonl"): _ = (d / name).write_text('{"text": "x"}\\n')
+    >>> [Path(i.path).name for i in expand_inputs(str(d / "*.jsonl"), output=d / "scores.jsonl")]
     ['a.jsonl', 'b.jsonl']
     """
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     if not inputs:
         raise ParameterError("no inputs: give at least one file, folder or glob pattern")
+    out = _output_paths(output) if output is not None else None
     paths: list[str] = []
     for item in inputs:
         item = os.fspath(item)
@@ -93,19 +150,30 @@ def expand_inputs(inputs: str | os.PathLike | Sequence[str | os.PathLike]) -> li
             matches = sorted(glob.glob(item, recursive=True))
             if not matches:
                 raise InputError("the glob pattern matches no file", file=item)
+            matches = [m for m in matches if not _is_bookkeeping(m) and not (out is not None and out.holds(m))]
+            if not matches:
+                raise InputError("the glob pattern matches only the output of framelens batch runs (their scores, "
+                                 "manifests or rejects)", file=item)
             paths.extend(matches)
         else:
             if not Path(item).exists():
                 raise InputError("no such file or folder", file=item)
+            if out is not None and out.holds(item):
+                raise ParameterError(f"out {output}: the run would overwrite its input {item} (the output, or a "
+                                     "file written beside it); give another output")
             paths.append(item)
-    seen, out = set(), []
+    seen, out_files = set(), []
     for p in paths:
         key = os.path.realpath(p)
         if key in seen:
             continue
         seen.add(key)
-        out.append(InputFile(len(out), p, detect_format(Path(p))))
-    return out
+        fmt = detect_format(Path(p))
+        if fmt == "folder" and not any(f.is_file() for f in Path(p).rglob("*.txt")):
+            # found here, before the output exists, rather than when the folder's turn comes
+            raise InputError("no .txt files in this folder", file=p)
+        out_files.append(InputFile(len(out_files), p, fmt))
+    return out_files
 
 
 @dataclass(frozen=True)
@@ -379,6 +447,13 @@ class _RowBuilder:
                     continue
                 if isinstance(value, (dict, list)):  # nested metadata is kept as its JSON text
                     values[i] = value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+                elif isinstance(value, (bytes, bytearray)):  # a binary Parquet column: text in the input's encoding
+                    try:
+                        values[i] = value = value.decode(self.limits.encoding, errors=self.limits.errors)
+                    except UnicodeDecodeError as exc:
+                        return records.reject(self.file, row, f"undecodable bytes for encoding "
+                                              f"{self.limits.encoding!r} at byte {exc.start} in field "
+                                              f"{self.names[i]!r}", raw)
                 elif isinstance(value, (bool, int, float)):
                     # a number (JSON, Parquet) as its text here, row by row: left to pandas, a chunk's
                     # column would be typed by the chunk's other rows (7 → "7.0" beside a 2.5 or a null)

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from ..errors import ParameterError
+from ..errors import FramelensError, ParameterError
 
 MATCH_ENGINES = ("auto", "hyperscan", "python")
 # options only batch mode reads: giving one turns batch mode on (--progress is harmless without it)
@@ -98,9 +102,13 @@ def run_batch(args: argparse.Namespace) -> int:
 
     Uses ``input`` (one value or a list), ``lexicon``, ``out``, ``by``, ``shape``, ``engine`` and the
     input-column options of ``framelens score``, plus the options of :func:`add_batch_arguments`.
+    Everything that can be checked before scoring is (the output's folder, ``--by`` and
+    ``--by-out``), so that a mistake does not surface after hours of work. Ctrl-C and SIGTERM stop
+    the run cleanly and say how to continue it (exit status 130 and 143).
     """
     from ..batch import aggregate, score_files
     from ..batch.local import _keep_freed_memory
+    from ..batch.sources import expand_inputs
     from .common import SAMPLE, emit_table
 
     inputs = _inputs(args)
@@ -112,6 +120,16 @@ def run_batch(args: argparse.Namespace) -> int:
                              "--out FILE.parquet/.csv/.jsonl")
     if getattr(args, "shape", "wide") != "wide":
         raise ParameterError("batch mode writes wide per-document rows; --shape long is not available with it")
+    _check_sizes(args)
+    # The glob is expanded here, without the run's own output: '*.csv' --out scores.csv, run twice,
+    # would otherwise read its scores as input the second time (the paths are those score_files
+    # would find, so the manifest is the same).
+    files = [f.path for f in expand_inputs(inputs, output=args.out)]
+    _check_output(args.out)
+    if args.by:
+        _check_groups(args, files)
+    elif args.by_out:
+        raise ParameterError("--by-out writes the per-group table of --by; give --by COLUMN too")
     engine = getattr(args, "engine", "auto")
     dask = engine == "dask" or bool(args.scheduler)
     kwargs = {}
@@ -124,25 +142,166 @@ def run_batch(args: argparse.Namespace) -> int:
     # This process is the CLI's own (not a notebook's): like the pool's workers, it may keep freed
     # memory for the next chunk (it scores chunks itself with --jobs 1, and assembles the output)
     _keep_freed_memory()
-    result = score_files(
-        inputs, args.lexicon, args.out,
-        jobs=args.jobs, text=getattr(args, "text_column", None), source=getattr(args, "source_column", None),
-        id=getattr(args, "id_column", None), date=getattr(args, "date_column", None),
-        title=getattr(args, "title_column", None), keep=tuple(args.keep_columns or ()),
-        format=args.batch_format, engine="dask" if dask else "local", scheduler=args.scheduler,
-        resume=True if args.resume is None else args.resume,
-        match_engine=engine if engine in MATCH_ENGINES else "auto",
-        encoding=getattr(args, "encoding", "utf-8"),
-        errors="replace" if getattr(args, "replace_errors", False) else "strict",
-        progress=args.progress, **kwargs,
-    )
-    if args.by:
-        by = args.by[0] if len(args.by) == 1 else args.by
-        emit_table(aggregate(result.output, by=by), args.by_out, what="group")
+    try:
+        with _stop_signals():
+            result = score_files(
+                files, args.lexicon, args.out,
+                jobs=args.jobs, text=getattr(args, "text_column", None), source=getattr(args, "source_column", None),
+                id=getattr(args, "id_column", None), date=getattr(args, "date_column", None),
+                title=getattr(args, "title_column", None), keep=tuple(args.keep_columns or ()),
+                format=args.batch_format, engine="dask" if dask else "local", scheduler=args.scheduler,
+                resume=True if args.resume is None else args.resume,
+                match_engine=engine if engine in MATCH_ENGINES else "auto",
+                encoding=getattr(args, "encoding", "utf-8"),
+                errors="replace" if getattr(args, "replace_errors", False) else "strict",
+                progress=args.progress, **kwargs,
+            )
+            if args.by:
+                by = args.by[0] if len(args.by) == 1 else args.by
+                groups = aggregate(result.output, by=by)
+                if args.by_out:
+                    emit_table(groups, args.by_out, what="group")
+                else:  # three columns per label: unreadable in a terminal (as framelens score without --out)
+                    print("framelens: note: showing labels with hits in long form; --by-out FILE writes the wide "
+                          "table", file=sys.stderr)
+                    emit_table(_long_groups(groups, result.manifest["lexicon"].get("families", {})), None,
+                               what="group")
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        what = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+        print(f"framelens: {what}; {_resume_hint(args.out)}", file=sys.stderr)
+        return 128 + signum
+    except OSError as exc:  # a full disk, a folder that became read-only …: one line, and how to go on
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise FramelensError(f"{where}{exc.strerror or exc}; {_resume_hint(args.out)}") from exc
     if result.rejected:
         print(f"framelens: note: {result.rejected:,} row(s) could not be scored; see {result.rejects_path}",
               file=sys.stderr)
     return 0
+
+
+def _check_sizes(args: argparse.Namespace) -> None:
+    """The sizes, named as on the command line (score_files would name its own parameters)."""
+    for option, value, least in (("--jobs", args.jobs, 1), ("--chunk-size", args.chunk_size, 1),
+                                 ("--max-field-chars", args.max_field_chars, 0)):
+        if value is not None and value < least:
+            raise ParameterError(f"{option} must be ≥ {least}, not {value}")
+    if args.chunk_mb is not None and not args.chunk_mb > 0:  # (a NaN too)
+        raise ParameterError(f"--chunk-mb must be more than 0, not {args.chunk_mb}")
+
+
+def _check_output(out: str) -> None:
+    """Fail before scoring when the output cannot be written: a file where a folder must be, or a
+    folder this user may not write in (found otherwise only when the first part is written)."""
+    path = Path(out)
+    first = path.parent  # the lock and a single file's parts go beside the output
+    while not first.exists() and first != first.parent:
+        first = first.parent
+    if not first.is_dir():
+        raise ParameterError(f"out {out}: {first} is a file, not a folder")
+    for place in (first, path):
+        if place.is_dir() and not os.access(place, os.W_OK | os.X_OK):
+            raise ParameterError(f"out {out}: cannot write in {place} (permission denied)")
+
+
+def _check_groups(args: argparse.Namespace, files: list[str]) -> None:
+    """``--by`` keys and ``--by-out``, checked before scoring rather than after it."""
+    from ..batch.sources import _output_paths
+    from ..corpus import DATE_BINS
+    from ..io_utils import table_format
+
+    columns = ["doc_id", "source", "date", *(args.keep_columns or ()), "file", "row"]  # what aggregate groups by
+    for key in args.by:
+        if key not in columns and key not in DATE_BINS:
+            raise ParameterError(f"--by {key}: no such column in the batch output (columns: {', '.join(columns)}; "
+                                 f"date bins: {', '.join(DATE_BINS)}); --keep-column NAME carries an input field "
+                                 "into it")
+    if args.by_out:
+        table_format(args.by_out)  # an unknown extension fails now, not after the scoring
+        written = _output_paths(args.out)
+        clash = [f for f in files if os.path.realpath(f) == os.path.realpath(args.by_out)]
+        if clash or written.holds(args.by_out):
+            raise ParameterError(f"--by-out {args.by_out} would overwrite "
+                                 f"{'the input ' + clash[0] if clash else 'the scores of --out ' + args.out}; "
+                                 "give another file")
+
+
+def _long_groups(groups, families: dict[str, list[str]]):
+    """The per-group table in long form, labels with hits only: the group columns, ``n_docs``,
+    ``tokens``, ``family``, ``label``, ``count``, ``rate``, ``share`` (the columns of
+    ``framelens.score(..., by=..., shape="long")``)."""
+    import pandas as pd
+
+    family_of = {label: family for family, labels in families.items() for label in labels}
+    ids = list(groups.columns[: list(groups.columns).index("tokens") + 1])  # the keys, n_docs, tokens
+    labels = [c[len("count_"):] for c in groups.columns if c.startswith("count_")]
+    long = pd.concat([groups[ids].assign(family=family_of.get(label), label=label, count=groups[f"count_{label}"],
+                                         rate=groups[f"rate_{label}"], share=groups[f"share_{label}"])
+                      for label in labels], ignore_index=True)
+    return long[long["count"] > 0].reset_index(drop=True)
+
+
+class _Stopped(KeyboardInterrupt):
+    """Raised in the run's own process by Ctrl-C or SIGTERM, so that a run stops as after Ctrl-C:
+    pending chunks cancelled, the pool shut down, temporary files removed, the lock let go."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    """While a batch runs: Ctrl-C (SIGINT) and SIGTERM stop it as :class:`_Stopped`.
+
+    The pool's workers are forked from this process and inherit the handler. Ctrl-C reaches every
+    process of the terminal's group; a worker ignores it (the run's process stops the pool, and a
+    worker waiting for work would otherwise print a traceback). A worker given SIGTERM dies, as
+    before. Without this, SIGTERM to the run's process alone killed it and left its workers running
+    forever, orphaned.
+    """
+    if threading.current_thread() is not threading.main_thread():  # signal handlers cannot be set here
+        yield
+        return
+    run_pid = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() == run_pid:
+            raise _Stopped(signum)
+        if signum != signal.SIGINT:  # a worker: SIGTERM does what it did without this handler
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def _resume_hint(out: str) -> str:
+    """What an interrupted (or failed) run left, and how to go on from there."""
+    from ..batch.manifest import JOURNAL_NAME, Manifest
+
+    path = Path(out)
+    for work in (path, path.with_name(path.name + ".parts")):
+        try:
+            record = Manifest.read(work) if work.is_dir() else None
+        except (OSError, ValueError):  # a manifest being written when the run stopped
+            record = None
+        if record is None:
+            continue
+        if record.get("status") == "complete":
+            return f"the scores in {out} are complete; run the same command again to finish (nothing is scored twice)"
+        journal = work / JOURNAL_NAME
+        done = sum(1 for line in journal.read_text(encoding="utf-8").splitlines() if line.endswith("}")) \
+            if journal.exists() else 0
+        kept = f"{done:,} finished part(s) are kept in {work}" if done else f"no part was finished yet ({work})"
+        return f"{kept}: run the same command again to continue (--no-resume starts again)"
+    if path.with_name(path.name + ".manifest.json").exists():  # a single output file, complete
+        return f"the scores in {out} are complete; run the same command again to finish (nothing is scored twice)"
+    return "nothing was written"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,26 +2,52 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import textwrap
 
 from ..errors import ParameterError
 from .batch import add_batch_arguments, run_batch, wants_batch
-from .common import add_input_arguments, emit_table, load_input
+from .common import SAMPLE, add_input_arguments, emit_table, load_input
+
+
+SCORE_EXAMPLES = """\
+examples:
+  framelens score news.csv -l conflict_actors --out scores.csv
+      one input read whole, in memory; a row that cannot be read stops it
+  framelens score 'archive/*.jsonl.gz' -l conflict_actors --jobs 4 --out scores/
+      batch mode: chunks scored in parallel into scores/ (Parquet parts, _manifest.json and
+      _rejects.jsonl for the rows that cannot be read); after Ctrl-C or a crash, the same
+      command continues where it stopped
+  framelens score 'archive/*.jsonl.gz' -l conflict_actors --out scores.parquet \\
+          --by source --by month --by-out by_month.csv
+      batch mode into one file, then per-group scores
+
+Batch mode starts with --jobs, --engine dask, --scheduler, --resume/--no-resume, a glob
+or several inputs, a directory --out (an existing one, a name ending in '/' or without
+an extension), or any other option of the batch group but --progress/--no-progress.
+Guide: docs/batch.md in the framelens repository.
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("score", help="count lexicon labels per document or group",
-                       description="Count each lexicon label per document (or per group with --by): hits, "
-                                   "rate per 1,000 tokens and share within its family. Large inputs: give several "
-                                   "files or a glob, --jobs N or --engine dask to stream them in parallel chunks "
-                                   "(resumable, with a manifest and a rejects file).")
+    p = sub.add_parser("score", help="label counts per document or group; big inputs: --jobs N",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=SCORE_EXAMPLES,
+                       description=textwrap.fill(
+                           "Count each lexicon label per document (or per group with --by): hits, rate per "
+                           "1,000 tokens and share within its family. Large inputs: give several files or a "
+                           "glob, --jobs N or --engine dask to stream them in parallel chunks (resumable, with a "
+                           "manifest and a rejects file).", 79))
     add_input_arguments(p, many=True)
     p.add_argument("--lexicon", "-l", required=True, metavar="NAME_OR_PATH",
                    help="built-in lexicon name (see 'framelens lexicon list') or a YAML file")
-    p.add_argument("--out", "-o", metavar="FILE", help="output file: .csv, .tsv, .parquet or .jsonl (default: print)")
+    p.add_argument("--out", "-o", metavar="FILE_OR_DIR",
+                   help="output file: .csv, .tsv, .parquet or .jsonl (default: print); in batch mode also a "
+                        "directory (scores/) of Parquet parts")
     p.add_argument("--by", action="append", metavar="COLUMN",
                    help="group by a column or a date bin (day/week/month/quarter/year); repeat for several")
-    p.add_argument("--shape", choices=("wide", "long"), default="wide", help="one row per document/group (wide) or per label (long)")
+    p.add_argument("--shape", choices=("wide", "long"), default="wide",
+                   help="one row per document/group (wide) or per label (long)")
     p.add_argument("--engine", choices=("auto", "hyperscan", "python", "dask"), default="auto",
                    help="matching engine (auto, hyperscan, python), or 'dask' to run batch scoring on a Dask cluster")
     add_batch_arguments(p)
@@ -45,6 +71,7 @@ def run_score(args: argparse.Namespace) -> int:
     if len(args.input) > 1:
         raise ParameterError("several inputs are scored in batch mode only")  # wants_batch covers this
     args.input = args.input[0]
+    _check_not_input(args.out, args.input)
     lexicon = as_lexicon(args.lexicon)
     corpus = load_input(args.input, args)
     by = args.by[0] if args.by and len(args.by) == 1 else args.by
@@ -61,6 +88,13 @@ def run_score(args: argparse.Namespace) -> int:
 def run_kwic(args: argparse.Namespace) -> int:
     from ..scoring import kwic
 
+    _check_not_input(args.out, args.input)
     corpus = load_input(args.input, args)
     emit_table(kwic(corpus, args.pattern, window=args.window, lexicon=args.lexicon), args.out, what="kwic")
     return 0
+
+
+def _check_not_input(out: str | None, value: str) -> None:
+    """Refuse an output that is the input file: writing it would destroy what was read."""
+    if out and value != SAMPLE and os.path.realpath(out) == os.path.realpath(value):
+        raise ParameterError(f"out {out}: the output would overwrite the input {value}; give another file")
