@@ -653,6 +653,97 @@ def test_forked_workers_let_go_of_the_run_lock(tmp_path, worker):
         os.kill(pid, signal.SIGKILL)
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended (its parent, the init process, reaps it later)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_end_when_the_run_is_killed(tmp_path):
+    """SIGKILL of the run's process alone (the OOM killer, kill -9) must not leave its workers
+    waiting for work forever."""
+    path = write_input(make_docs(400), tmp_path / "news.jsonl")
+    lexicon = write_lexicon(mini_lexicon(), tmp_path / "mini.yaml")
+    proc = _run_cli([str(path), "--lexicon", str(lexicon), "--out", str(tmp_path / "out"), "--jobs", "2",
+                     "--chunk-size", "10", "--text-column", "body", "--engine", "python", "--no-progress"])
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "out").glob("part-*.parquet")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no part appeared"
+        time.sleep(0.01)
+    workers = _children(proc.pid)
+    assert len(workers) >= 2
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [w for w in workers if _alive(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)
+    assert not left, "workers outlived the run"
+
+
+def test_a_finished_single_file_of_another_run_is_not_replaced_silently(tmp_path):
+    first = write_input(make_docs(10), tmp_path / "a.jsonl")
+    other = write_input(make_docs(6, seed=3), tmp_path / "b.jsonl")
+    score_files(first, mini_lexicon(), tmp_path / "s.csv", jobs=1, progress=False, **COLUMNS)
+    with pytest.raises(ParameterError, match=r"s.csv holds the scores of another run: the inputs differ.*--no-resume"):
+        score_files(other, mini_lexicon(), tmp_path / "s.csv", jobs=1, progress=False, **COLUMNS)
+    assert len(pd.read_csv(tmp_path / "s.csv")) == 10
+    assert score_files(other, mini_lexicon(), tmp_path / "s.csv", jobs=1, resume=False, progress=False,
+                       **COLUMNS).written == 6
+    assert len(pd.read_csv(tmp_path / "s.csv")) == 6
+
+
+def test_a_glob_leaves_out_the_runs_own_output_in_python_too(tmp_path):
+    df = make_docs(8)
+    df.to_csv(tmp_path / "news.csv", index=False)
+    for _ in range(2):  # the second time, '*.csv' also matches scores.csv
+        result = score_files(str(tmp_path / "*.csv"), mini_lexicon(), tmp_path / "scores.csv", jobs=1, progress=False,
+                             **COLUMNS)
+        assert result.written == 8
+    assert [i["path"] for i in result.manifest["inputs"]] == [str(tmp_path / "news.csv")]
+
+
+def test_text_folders_leave_out_hidden_files_and_read_upper_case_txt(tmp_path):
+    """Jupyter's .ipynb_checkpoints copies and macOS's ._ files are no documents; NOTE.TXT is one."""
+    root = tmp_path / "news"
+    (root / "wire" / ".ipynb_checkpoints").mkdir(parents=True)
+    (root / "wire" / "a.txt").write_text("Rebels advanced.\n", encoding="utf-8")
+    (root / "wire" / ".ipynb_checkpoints" / "a-checkpoint.txt").write_text("Rebels advanced.\n", encoding="utf-8")
+    (root / "wire" / "._a.txt").write_bytes(b"\x00\x05\x16\x07 Mac OS X")
+    (root / "post").mkdir()
+    (root / "post" / "NOTE.TXT").write_text("The army said so.\n", encoding="utf-8")
+    corpus = framelens.read_corpus(root)
+    assert sorted(corpus.doc_ids) == ["post/NOTE", "wire/a"]
+    result = score_files(root, mini_lexicon(), tmp_path / "out", jobs=1, progress=False)
+    assert (result.read, result.written, result.rejected) == (2, 2, 0)
+    assert sorted(read_output(tmp_path / "out")["doc_id"]) == ["post/NOTE", "wire/a"]
+
+
+def test_an_output_name_ending_in_a_slash_is_a_directory_whatever_its_extension(tmp_path):
+    path = write_input(make_docs(5), tmp_path / "news.jsonl")
+    score_files(path, mini_lexicon(), f"{tmp_path / 'run.csv'}/", jobs=1, progress=False, **COLUMNS)
+    assert (tmp_path / "run.csv").is_dir() and (tmp_path / "run.csv" / "_manifest.json").exists()
+
+
 def _score_has_batch_mode() -> bool:
     import argparse
 

@@ -388,7 +388,9 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, list[ReadIssue]]:
 
 
 def text_folder_files(folder: str | os.PathLike, *, required: bool = True) -> list[Path]:
-    """The documents of a folder input: its ``.txt`` files, at any depth, in sorted order.
+    """The documents of a folder input: its ``.txt`` files (``.TXT`` too), at any depth, in sorted
+    order, leaving out hidden ones: a name starting with ``.`` in the path below the folder (Jupyter's
+    ``.ipynb_checkpoints/`` copies, macOS's ``._`` files) is no document.
 
     With ``required`` (the default) a folder without any raises :class:`InputError`; row ``n`` of a
     folder is the ``n``-th of these files.
@@ -398,10 +400,13 @@ def text_folder_files(folder: str | os.PathLike, *, required: bool = True) -> li
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
     >>> (root / "wire").mkdir(); _ = (root / "wire" / "b.txt").write_text("x"); _ = (root / "a.txt").write_text("y")
+    >>> (root / ".ipynb_checkpoints").mkdir(); _ = (root / ".ipynb_checkpoints" / "a-checkpoint.txt").write_text("y")
     >>> [f.relative_to(root).as_posix() for f in text_folder_files(root)]
     ['a.txt', 'wire/b.txt']
     """
-    files = sorted(p for p in Path(folder).rglob("*.txt") if p.is_file())
+    root = Path(folder)
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() == ".txt" and p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(root).parts))
     if required and not files:
         raise InputError("no .txt files in this folder", file=folder)
     return files

@@ -193,8 +193,9 @@ def aggregate(
 
     totals = record.get("counts", {})
     if totals.get("written") == 0:  # no part holds a row: there are no columns to check either
+        rejected = totals.get("rejected", 0)
         raise ParameterError(f"{output}: the batch output holds no scored document ({totals.get('read', 0):,} read, "
-                             f"{totals.get('rejected', 0):,} rejected: see the rejects file)")
+                             f"{rejected:,} rejected{': see the rejects file' if rejected else ''})")
     fmt = record["output"]["format"]
     files = _part_files(output, record)
     present = _output_columns(record, files, fmt)

@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -97,8 +98,29 @@ def init_worker(settings: Settings, pool_worker: bool = False) -> None:
 
     if pool_worker:
         release_inherited_locks()
+        # Ctrl-C reaches the whole process group: the run's process stops the pool, and a worker
+        # waiting for work would only print a traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with_parent()
         _keep_freed_memory()
     compile_lexicon(settings.lexicon, engine=settings.match_engine)
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel end this worker (SIGTERM) when the process that started it dies,
+    even by SIGKILL (the OOM killer, ``kill -9``): a worker of a pool whose owner is gone would
+    otherwise wait for work forever, holding its memory."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, int(signal.SIGTERM), 0, 0, 0) != 0:  # 1 = PR_SET_PDEATHSIG
+            return
+    except (OSError, AttributeError):  # not Linux
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _keep_freed_memory() -> None:
@@ -442,7 +464,7 @@ def _layout(out: str | os.PathLike, format: str | None) -> _Layout:  # noqa: A00
         raise ParameterError(f"out {out}: cannot tell the output format from the extension {suffix!r}; give a file "
                              f"name ending in {', '.join(sorted(TABLE_FORMATS))}, or a directory (a name ending "
                              "in '/' may hold a dot)")
-    if suffix in TABLE_FORMATS and not out.is_dir():
+    if suffix in TABLE_FORMATS and not out.is_dir() and not named_as_folder:
         fmt = TABLE_FORMATS[suffix]
         if format is not None and format != fmt:
             raise ParameterError(f"out {out} asks for {fmt} by its extension but format={format!r}")
@@ -586,7 +608,7 @@ def score_files(
     if jobs < 1:
         raise ParameterError(f"jobs must be ≥ 1, not {jobs}")
     lex = as_lexicon(lexicon)
-    files = expand_inputs(inputs)
+    files = expand_inputs(inputs, output=out)  # a glob's matches leave out this run's own output
     keep = tuple(keep or ())
     clash = [k for k in keep if k in ("doc_id", "source", "tokens", "hits", *EXTRA_COLUMNS)
              or k.startswith(("count_", "rate_", "share_"))]
@@ -616,8 +638,12 @@ def score_files(
     with run_lock(layout.output):
         if layout.single_file and resume and layout.output.exists() and layout.manifest_path.exists():
             finished = Manifest(layout.work, Manifest.read_file(layout.manifest_path))
-            if finished.complete and finished.same_run(record) is None:  # nothing left to do
+            why = finished.same_run(record)
+            if finished.complete and why is None:  # nothing left to do
                 return _already_complete(layout, finished, started, progress)
+            if finished.complete:  # another run's output: replacing it is for resume=False to say
+                raise ParameterError(f"{layout.output} holds the scores of another run: {why}; use another output, or "
+                                     "resume=False (--no-resume) to replace it")
         manifest = Manifest.open(layout.work, record, resume=resume)
         if manifest.complete:
             return _already_complete(layout, manifest, started, progress)

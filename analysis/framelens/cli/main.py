@@ -38,7 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()  # imports the commands' modules: a Ctrl-C may come now
+    except KeyboardInterrupt:
+        print("framelens: interrupted", file=sys.stderr)
+        return 130
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -46,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (FramelensError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+    except (FramelensError, FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError,
+            NotADirectoryError) as exc:
         if args.debug:
             raise
         message = str(exc).replace("\n", " ")
