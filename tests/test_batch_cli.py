@@ -26,16 +26,9 @@ from framelens.cli.main import main
 from framelens.lexicon import write_lexicon
 
 from conftest import mini_lexicon
+from test_batch import SENTENCES  # short wire sentences, some without any label
 
 ROOT = Path(__file__).resolve().parents[1]
-
-SENTENCES = [
-    "Rebels advanced on the town on Sunday.",
-    "The army said it repelled the attack.",
-    "Government forces retook the bridge, the army said.",
-    "Insurgents struck an army post near the river.",
-    "Residents said the night was quiet.",
-]
 
 
 def news(n: int, seed: int = 1) -> pd.DataFrame:
