@@ -738,6 +738,20 @@ def test_text_folders_leave_out_hidden_files_and_read_upper_case_txt(tmp_path):
     assert sorted(read_output(tmp_path / "out")["doc_id"]) == ["post/NOTE", "wire/a"]
 
 
+@pytest.mark.parametrize("content", [b"", b"\n\n"])
+def test_an_empty_csv_in_an_archive_is_no_rows_not_the_end_of_the_run(tmp_path, content):
+    """As an empty JSONL file is: an archive of daily files may hold an empty day."""
+    df = make_docs(9)
+    df.iloc[:5].to_csv(tmp_path / "2024-01-01.csv", index=False)
+    (tmp_path / "2024-01-02.csv").write_bytes(content)
+    df.iloc[5:].to_csv(tmp_path / "2024-01-03.csv", index=False)
+    result = score_files(str(tmp_path / "*.csv"), mini_lexicon(), tmp_path / "out", jobs=1, progress=False,
+                         **COLUMNS)
+    assert (result.read, result.written, result.rejected) == (9, 9, 0)
+    assert [p["read"] for p in result.manifest["parts"]] == [5, 0, 4]
+    assert sorted(read_output(tmp_path / "out")["doc_id"]) == sorted(df["id"])
+
+
 def test_an_output_name_ending_in_a_slash_is_a_directory_whatever_its_extension(tmp_path):
     path = write_input(make_docs(5), tmp_path / "news.jsonl")
     score_files(path, mini_lexicon(), f"{tmp_path / 'run.csv'}/", jobs=1, progress=False, **COLUMNS)

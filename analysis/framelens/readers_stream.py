@@ -197,8 +197,9 @@ def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, enco
     ``max_chars`` characters; each block's payload is ``(header, records)``.
 
     Undecodable bytes are kept as lone surrogates (``surrogateescape``) for the reader of the row to
-    reject or replace; a file without a header row raises :class:`InputError`, and so does
-    ``check_header(header, path)``. The header's names are those pandas gives
+    reject or replace; an empty file (nothing but blank lines, not even a header row) is one block
+    of no rows, as an empty JSONL file is (an archive may hold an empty day); ``check_header(header,
+    path)`` may raise :class:`InputError`. The header's names are those pandas gives
     (:func:`~framelens.readers.delimited_header`: ``text, text`` → ``text, text.1``). Blank lines are
     skipped and not numbered. A quoted field still open at the end of the file becomes an
     :class:`Unreadable` record (the rest of the file is inside it: one reject, not rows scored with the
@@ -221,6 +222,9 @@ def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, enco
         ended: list[bool] = []  # set once the reader has asked for a line past the last one
         reader = csv.reader(itertools.chain(text, _note_end(ended)), delimiter=sep)
         header = _read_header(reader, path)
+        if header is None:
+            yield Block(1, counter.count, payload=([], []))
+            return
         if check_header is not None:
             check_header(header, path)
         first, row, rows, size, done, yielded = 1, 1, [], 0, 0, False
@@ -248,7 +252,8 @@ def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, enco
 
 def delimited_header_row(path: str, sep: str, *, encoding: str = "utf-8") -> list[str]:
     """The column names of a CSV/TSV file (``.gz`` too), as :func:`delimited_blocks` reads them,
-    without reading further: to check the columns of every input before a run starts.
+    without reading further: to check the columns of every input before a run starts. An empty file
+    has none (``[]``).
 
     Examples
     --------
@@ -261,12 +266,12 @@ def delimited_header_row(path: str, sep: str, *, encoding: str = "utf-8") -> lis
     opener = gzip.open if _compressed(path) else open
     with opener(path, "rb") as binary:
         text = io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
-        return _read_header(csv.reader(text, delimiter=sep), path)
+        return _read_header(csv.reader(text, delimiter=sep), path) or []
 
 
-def _read_header(reader, path: str) -> list[str]:
+def _read_header(reader, path: str) -> list[str] | None:
     """The first row of ``reader`` past blank lines (which pandas skips too) and a BOM, named as
-    pandas names it (:func:`~framelens.readers.delimited_header`)."""
+    pandas names it (:func:`~framelens.readers.delimited_header`); ``None`` for an empty file."""
     try:
         header = next(reader)
         if header and header[0].startswith("\ufeff"):
@@ -274,7 +279,7 @@ def _read_header(reader, path: str) -> list[str]:
         while not header or (len(header) == 1 and not header[0].strip(" \t")):
             header = next(reader)
     except StopIteration:
-        raise InputError("the file is empty (no header row)", file=path) from None
+        return None
     except (*_STREAM_ERRORS, csv.Error) as exc:
         raise InputError(f"cannot read the header row ({exc})", file=path) from None
     return delimited_header(header)

@@ -288,6 +288,8 @@ def check_columns(files: Sequence[InputFile], columns: Columns, limits: Limits =
     for inp in files:
         if inp.format in SEPARATORS:
             names = delimited_header_row(inp.path, SEPARATORS[inp.format], encoding=limits.encoding)
+            if not names:  # an empty file: no rows, no columns to check
+                continue
         elif inp.format == "parquet":
             names = parquet_columns(inp.path)
         elif inp.format == "jsonl":
