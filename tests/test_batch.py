@@ -593,27 +593,47 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_output(tmp_path):
 
 
 HOLD_LOCK = """
-import multiprocessing, sys, time
+import multiprocessing, os, sys, time
 from framelens.batch.manifest import release_inherited_locks, run_lock
 
 def worker(release):
     if release:
         release_inherited_locks()  # what a forked pool worker does in init_worker
+    os.write(1, b"ready\\n")  # one write per line: two processes share the pipe
     time.sleep(120)
 
 if __name__ == "__main__":
     with run_lock(sys.argv[1]):
         child = multiprocessing.get_context("fork").Process(target=worker, args=(sys.argv[2] == "release",))
         child.start()
-        print(child.pid, flush=True)
+        os.write(1, b"%d\\n" % child.pid)
         time.sleep(120)
 """
 
 
 def _hold_lock(out: Path, worker: str) -> tuple[subprocess.Popen, int]:
-    """A process that holds the run lock of ``out`` (as a run does) and has forked a worker."""
+    """A process that holds the run lock of ``out`` (as a run does) and has forked a worker, once
+    the worker is ready (both print a line, in either order)."""
     proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(out), worker], stdout=subprocess.PIPE)
-    return proc, int(proc.stdout.readline())
+    pid, ready, seen = None, False, []
+    while pid is None or not ready:
+        raw = proc.stdout.readline()
+        seen.append(raw)
+        if not raw:  # the end of the pipe: the holder and its worker ended
+            proc.kill()
+            raise AssertionError(f"the lock holder ended before it was ready (read {seen}, exit {proc.wait()})")
+        line = raw.strip()
+        ready = ready or line == b"ready"
+        pid = int(line) if line.isdigit() else pid
+    return proc, pid
+
+
+def _kill_and_wait(pid: int) -> None:
+    """SIGKILL a process that is not our child, and wait until it has ended (its descriptors closed)."""
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def test_a_second_run_into_the_same_output_stops_at_once(tmp_path):
@@ -627,7 +647,7 @@ def test_a_second_run_into_the_same_output_stops_at_once(tmp_path):
         finally:
             holder.kill()
             holder.wait()
-            os.kill(worker, signal.SIGKILL)
+            _kill_and_wait(worker)
         # the killed run holds no lock: the same command runs, and leaves no lock file
         assert score_files(path, mini_lexicon(), out, jobs=2, progress=False, **COLUMNS).written == 12
         assert not list(tmp_path.glob(".*.lock"))
@@ -650,7 +670,7 @@ def test_forked_workers_let_go_of_the_run_lock(tmp_path, worker):
                 with run_lock(tmp_path / "out"):
                     pass
     finally:
-        os.kill(pid, signal.SIGKILL)
+        _kill_and_wait(pid)
 
 
 def _children(pid: int) -> list[int]:
