@@ -185,6 +185,18 @@ def test_fingerprint_is_the_documented_hash_of_the_rows(news_frame, monkeypatch)
     assert numeric.fingerprint == _fingerprint_by_rows(numeric) != c.fingerprint
 
 
+@pytest.mark.parametrize("dates, expected", [
+    # every date needs the second, per-value parse, and one has a fraction of a second: the first parse
+    # (all missing) came at seconds, the second at microseconds, and joining them raised a TypeError
+    (["May 5, 2024 10:00:00.5", "May 6, 2024 09:00:00"], ["2024-05-05 10:00:00.500000", "2024-05-06 09:00:00.000000"]),
+    (["2024-05-01", "May 5, 2024 10:00:00.25"], ["2024-05-01 00:00:00.000000", "2024-05-05 10:00:00.250000"]),
+])
+def test_dates_of_two_parses_at_different_units_are_joined(dates, expected):
+    c = framelens.read_corpus(pd.DataFrame({"text": ["a"] * len(dates), "date": dates}))
+    assert c.docs["date"].dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist() == expected
+    assert str(c.docs["date"].dtype) == "datetime64[ns]" and c.issues.empty
+
+
 def test_dates_with_and_without_a_zone_in_one_column_read_in_utc():
     # pandas refuses to parse such a column in one go ("Mixed timezones detected"); read_corpus
     # takes a date without a zone as UTC and converts the others to it

@@ -242,7 +242,9 @@ def _parse_dates(values: pd.Series, file: str | None, issues: list[ReadIssue]) -
         if retry.any():  # fall back to per-value parsing for other common formats
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                out.loc[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed", utc=True)
+                again = pd.to_datetime(text[retry], errors="coerce", format="mixed", utc=True)
+            out = _at_one_unit(out, again)
+            out.loc[retry] = again.dt.as_unit(out.dt.unit)
         bad = out.isna() & text.fillna("").ne("")
         for pos in bad[bad].index[:20]:
             issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), "date",
@@ -260,6 +262,23 @@ def _parse_dates(values: pd.Series, file: str | None, issues: list[ReadIssue]) -
     if outside.any():
         out = out.mask(outside)
     return out.astype("datetime64[ns]")
+
+
+_UNITS = ("s", "ms", "us", "ns")
+
+
+def _at_one_unit(out: pd.Series, again: pd.Series) -> pd.Series:
+    """``out`` at the finer time unit of the two parses, so that ``again``'s values fit into it:
+    pandas gives each call its own unit (a column of ISO dates gets seconds, "May 5, 2024
+    10:00:00.5" needs microseconds, and putting it into seconds raised). Nanoseconds that a date
+    far from 1970 cannot hold fall back to microseconds (such a date is reported as outside
+    1677–2262 later anyway)."""
+    unit = max(out.dt.unit, again.dt.unit, key=_UNITS.index)
+    try:
+        again.dt.as_unit(unit)
+        return out.dt.as_unit(unit)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        return out.dt.as_unit("us")
 
 
 def _row_label(pos: Any, file: str | None) -> Any:
