@@ -47,6 +47,12 @@ PART_FORMATS = {"parquet": ".parquet", "csv": ".csv", "tsv": ".tsv", "jsonl": ".
 # Parquet encoding is done once, when the parts are assembled (see _ParquetAssembler).
 PART_FORMATS_INTERNAL = {**PART_FORMATS, "arrow": ".arrow"}
 EXTRA_COLUMNS = ("date", "file", "row")  # what batch rows carry beyond framelens.score's columns
+
+
+def row_key_columns(keep: Sequence[str] = ()) -> list[str]:
+    """The columns of a batch output row before its scores, in order: ``doc_id, source, date``, the
+    kept fields, ``file, row`` (what :func:`~framelens.batch.aggregate` may group by)."""
+    return ["doc_id", "source", "date", *keep, "file", "row"]
 DEFAULT_CHUNK_SIZE = 10_000
 DEFAULT_CHUNK_BYTES = 16 * 2**20  # ~6 × this in memory per worker while a chunk is scored
 
@@ -631,7 +637,7 @@ def score_files(
                    "max_field_chars": limits.max_field_chars, "encoding": encoding, "errors": errors,
                    "format": layout.part_format, "single_file": layout.single_file},
         "output": {"path": str(layout.output), "format": layout.part_format,
-                   "extra_columns": ["date", *keep, "file", "row"]},
+                   "extra_columns": row_key_columns(keep)[2:]},
     }
     # one run at a time per output: a second one (the same command started twice) would clear or
     # mix the first one's parts

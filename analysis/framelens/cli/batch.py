@@ -206,11 +206,12 @@ def _check_output(out: str) -> None:
 
 def _check_groups(args: argparse.Namespace, files: list[str]) -> None:
     """``--by`` keys and ``--by-out``, checked before scoring rather than after it."""
+    from ..batch.local import row_key_columns
     from ..batch.sources import _output_paths
     from ..corpus import DATE_BINS
     from ..io_utils import table_format
 
-    columns = ["doc_id", "source", "date", *(args.keep_columns or ()), "file", "row"]  # what aggregate groups by
+    columns = row_key_columns(args.keep_columns or ())  # what aggregate groups by
     for key in args.by:
         if key not in columns and key not in DATE_BINS:
             raise ParameterError(f"--by {key}: no such column in the batch output (columns: {', '.join(columns)}; "
