@@ -772,6 +772,26 @@ def test_an_empty_csv_in_an_archive_is_no_rows_not_the_end_of_the_run(tmp_path, 
     assert sorted(read_output(tmp_path / "out")["doc_id"]) == sorted(df["id"])
 
 
+@pytest.mark.parametrize("name", ["s.csv", "s.tsv", "s.parquet", "s.jsonl"])
+def test_a_single_file_without_any_scorable_row_still_has_its_columns(tmp_path, name):
+    """pandas reads it as a table of no rows, with the columns (and Parquet types) of a full run."""
+    good = write_input(make_docs(4), tmp_path / "good.jsonl")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "outlet": "Wire"}\n{"id": "b", "body": null}\n', encoding="utf-8")
+    full = score_files(good, mini_lexicon(), tmp_path / f"full.{name.split('.')[1]}", jobs=1, keep=["topic"],
+                       progress=False, **COLUMNS)
+    empty = score_files(bad, mini_lexicon(), tmp_path / name, jobs=1, keep=["topic"], progress=False, **COLUMNS)
+    assert (empty.read, empty.written, empty.rejected) == (2, 0, 2)
+    if name.endswith(".jsonl"):  # JSON lines have no header: no line at all
+        assert (tmp_path / name).read_bytes().strip() == b""
+        return
+    read = pd.read_parquet if name.endswith(".parquet") else lambda f: pd.read_csv(f, sep="," if ".csv" in str(f) else "\t")
+    got, expected = read(tmp_path / name), read(full.output)
+    assert len(got) == 0 and len(expected) == 4 and list(got.columns) == list(expected.columns)
+    if name.endswith(".parquet"):
+        assert got.dtypes.to_dict() == expected.dtypes.to_dict()
+
+
 def test_an_output_name_ending_in_a_slash_is_a_directory_whatever_its_extension(tmp_path):
     path = write_input(make_docs(5), tmp_path / "news.jsonl")
     score_files(path, mini_lexicon(), f"{tmp_path / 'run.csv'}/", jobs=1, progress=False, **COLUMNS)

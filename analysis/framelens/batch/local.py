@@ -53,6 +53,12 @@ def row_key_columns(keep: Sequence[str] = ()) -> list[str]:
     """The columns of a batch output row before its scores, in order: ``doc_id, source, date``, the
     kept fields, ``file, row`` (what :func:`~framelens.batch.aggregate` may group by)."""
     return ["doc_id", "source", "date", *keep, "file", "row"]
+
+
+def _empty_table(keep: Sequence[str], labels: Sequence[str]):
+    """An output table without rows, with the columns and types of :func:`score_records`'s."""
+    scores = [f"{kind}_{lab}" for kind in ("count", "rate", "share") for lab in labels]
+    return _part_schema(tuple([*row_key_columns(keep), "tokens", "hits", *scores])).empty_table()
 DEFAULT_CHUNK_SIZE = 10_000
 DEFAULT_CHUNK_BYTES = 16 * 2**20  # ~6 × this in memory per worker while a chunk is scored
 
@@ -657,7 +663,8 @@ def score_files(
         if layout.single_file:
             _discard_stale_temp(layout)
         done = manifest.completed()
-        assembler = _ParquetAssembler(layout) if layout.single_file and layout.part_format == "parquet" else None
+        empty = functools.partial(_empty_table, keep, lex.label_ids())  # a single file of no row still has its columns
+        assembler = _ParquetAssembler(layout, empty) if layout.single_file and layout.part_format == "parquet" else None
         part_format = "arrow" if assembler is not None else layout.part_format
         settings = Settings(lex, match_engine, columns, limits, str(layout.work), part_format, row_ids=len(files) == 1)
         total = sum(f.nbytes for f in files)
@@ -708,7 +715,7 @@ def score_files(
         if assembler is not None:
             assembler.finish()
         elif layout.single_file:
-            _merge_parts(layout, parts)
+            _merge_parts(layout, parts, empty)
         manifest.finish(parts, counts, rejects=str(layout.rejects_path) if counts["rejected"] else None,
                         seconds=round(time.perf_counter() - started, 3))
         if layout.single_file:
@@ -771,10 +778,14 @@ def _merge_rejects(layout: _Layout, parts: list[dict]) -> None:
         shutil.rmtree(folder)
 
 
-def _merge_parts(layout: _Layout, parts: list[dict]) -> None:
-    """Assemble a single CSV/TSV/JSONL output file from the parts (their bytes, one after another)."""
+def _merge_parts(layout: _Layout, parts: list[dict], empty: Callable[[], Any]) -> None:
+    """Assemble a single CSV/TSV/JSONL output file from the parts (their bytes, one after another);
+    with no part (no row was scorable), the table ``empty()`` gives: a CSV of its header."""
     files = [layout.work / p["file"] for p in parts if p.get("file")]
     fmt = layout.part_format
+    if not files:
+        _write_part(empty(), layout.output, fmt)
+        return
     header = _csv_header(files[0], fmt) if files and fmt in ("csv", "tsv") else b""
     with atomic_path(layout.output) as tmp, open(tmp, "wb") as out:
         for i, f in enumerate(files):
@@ -816,10 +827,11 @@ class _ParquetAssembler:
     parts stay on disk until the run is complete, so an interrupted run resumes from them.
     """
 
-    def __init__(self, layout: _Layout):
+    def __init__(self, layout: _Layout, empty: Callable[[], Any]):
         import collections
 
         self.layout = layout
+        self.empty = empty  # the table of a run without any scorable row
         self.expected: collections.deque[str] = collections.deque()
         self.finished: dict[str, dict] = {}
         self.writer = None
@@ -852,8 +864,7 @@ class _ParquetAssembler:
         if self.expected or self.finished:
             raise AssertionError(f"parts not assembled: {list(self.expected)[:3]} {list(self.finished)[:3]}")
         if self.writer is None:
-            with atomic_path(self.layout.output) as tmp:
-                pd.DataFrame({"doc_id": pd.Series(dtype="str")}).to_parquet(tmp)
+            _write_part(self.empty(), self.layout.output, "parquet")
             return
         self.writer.close()
         self.writer = None
