@@ -169,9 +169,8 @@ def expand_inputs(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
             continue
         seen.add(key)
         fmt = detect_format(Path(p))
-        if fmt == "folder" and not any(f.is_file() for f in Path(p).rglob("*.txt")):
-            # found here, before the output exists, rather than when the folder's turn comes
-            raise InputError("no .txt files in this folder", file=p)
+        if fmt == "folder":  # a folder without documents fails here, before the output exists
+            text_folder_files(p)
         out_files.append(InputFile(len(out_files), p, fmt))
     return out_files
 
