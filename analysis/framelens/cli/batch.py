@@ -283,26 +283,22 @@ def _stop_signals() -> Iterator[None]:
 
 def _resume_hint(out: str) -> str:
     """What an interrupted (or failed) run left, and how to go on from there."""
-    from ..batch.manifest import JOURNAL_NAME, Manifest
+    from ..batch.local import _layout
+    from ..batch.manifest import Manifest
 
-    path = Path(out)
-    for work in (path, path.with_name(path.name + ".parts")):
-        try:
-            record = Manifest.read(work) if work.is_dir() else None
-        except (OSError, ValueError):  # a manifest being written when the run stopped
-            record = None
-        if record is None:
-            continue
-        if record.get("status") == "complete":
-            return f"the scores in {out} are complete; run the same command again to finish (nothing is scored twice)"
-        journal = work / JOURNAL_NAME
-        done = sum(1 for line in journal.read_text(encoding="utf-8").splitlines() if line.endswith("}")) \
-            if journal.exists() else 0
-        kept = f"{done:,} finished part(s) are kept in {work}" if done else f"no part was finished yet ({work})"
-        return f"{kept}: run the same command again to continue (--no-resume starts again)"
-    if path.with_name(path.name + ".manifest.json").exists():  # a single output file, complete
+    try:
+        layout = _layout(out, None)  # where the run keeps its parts and manifest
+        record = Manifest.read(layout.work) if layout.work.is_dir() else Manifest.read_file(layout.manifest_path)
+    except (OSError, ValueError):  # a manifest being written when the run stopped; an --out it refused
+        record = None
+    if record is None:
+        return "nothing was written"
+    if record.get("status") == "complete":
         return f"the scores in {out} are complete; run the same command again to finish (nothing is scored twice)"
-    return "nothing was written"
+    done = len(Manifest(layout.work, record).completed())
+    work = layout.work
+    kept = f"{done:,} finished part(s) are kept in {work}" if done else f"no part was finished yet ({work})"
+    return f"{kept}: run the same command again to continue (--no-resume starts again)"
 
 
 def build_parser() -> argparse.ArgumentParser:
