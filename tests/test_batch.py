@@ -792,6 +792,40 @@ def test_a_single_file_without_any_scorable_row_still_has_its_columns(tmp_path, 
         assert got.dtypes.to_dict() == expected.dtypes.to_dict()
 
 
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+@pytest.mark.parametrize("content", ['{"id": "a", "outlet": "Wire"}\n{"id": "b", "body": null}\n', ""])
+def test_a_dataset_directory_without_any_scorable_row_still_has_its_columns(tmp_path, fmt, content):
+    """Every row rejected, or an empty input: the directory still reads as a table of no rows with
+    the columns (and Parquet types) of a full run, so a notebook's next cell does not fail on it."""
+    good = write_input(make_docs(4), tmp_path / "good.jsonl")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(content, encoding="utf-8")
+    full = score_files(good, mini_lexicon(), tmp_path / "full", jobs=1, keep=["topic"], format=fmt,
+                       progress=False, **COLUMNS)
+    empty = score_files(bad, mini_lexicon(), tmp_path / "out", jobs=1, keep=["topic"], format=fmt,
+                        progress=False, **COLUMNS)
+    assert empty.written == 0 and empty.read == empty.rejected
+    def read(folder: Path) -> pd.DataFrame:  # as a user reads a directory of parts
+        if fmt == "parquet":
+            return pd.read_parquet(folder)
+        parts = sorted(folder.glob(f"part-*.{fmt}"))
+        assert parts, f"no part in {sorted(p.name for p in folder.iterdir())}"
+        if fmt == "csv":
+            return pd.concat([pd.read_csv(p) for p in parts])
+        return pd.concat([pd.read_json(p, lines=True) for p in parts if p.stat().st_size]
+                         or [pd.DataFrame(columns=["(a JSON lines file without rows has no columns)"])])
+
+    got, expected = read(tmp_path / "out"), read(full.output)
+    assert len(got) == 0 and len(expected) == 4
+    if fmt != "jsonl":  # JSON lines have no header: an empty part is an empty file
+        assert list(got.columns) == list(expected.columns)
+    if fmt == "parquet":
+        assert got.dtypes.to_dict() == expected.dtypes.to_dict()
+    again = score_files(bad, mini_lexicon(), tmp_path / "out", jobs=1, keep=["topic"], format=fmt,
+                        progress=False, **COLUMNS)  # already complete: nothing changes
+    assert again.written == 0 and list(read(tmp_path / "out").columns) == list(got.columns)
+
+
 def test_an_output_name_ending_in_a_slash_is_a_directory_whatever_its_extension(tmp_path):
     path = write_input(make_docs(5), tmp_path / "news.jsonl")
     score_files(path, mini_lexicon(), f"{tmp_path / 'run.csv'}/", jobs=1, progress=False, **COLUMNS)

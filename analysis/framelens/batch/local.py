@@ -716,6 +716,8 @@ def score_files(
             assembler.finish()
         elif layout.single_file:
             _merge_parts(layout, parts, empty)
+        elif parts and not counts["written"]:
+            _empty_part(layout, parts[0], empty)
         manifest.finish(parts, counts, rejects=str(layout.rejects_path) if counts["rejected"] else None,
                         seconds=round(time.perf_counter() - started, 3))
         if layout.single_file:
@@ -796,6 +798,14 @@ def _merge_parts(layout: _Layout, parts: list[dict], empty: Callable[[], Any]) -
                 shutil.copyfileobj(src, out)
     for f in files:
         f.unlink()
+
+
+def _empty_part(layout: _Layout, first: dict, empty: Callable[[], Any]) -> None:
+    """A dataset directory without any scorable row gets one part of no rows (the first chunk's),
+    so that ``pd.read_parquet(directory)`` and :func:`~framelens.batch.aggregate` see its columns."""
+    name = first["name"] + PART_FORMATS[layout.part_format]
+    _write_part(empty(), layout.work / name, layout.part_format)
+    first["file"] = name
 
 
 def _csv_header(path: Path, fmt: str) -> bytes:
