@@ -118,7 +118,7 @@ def test_an_unclosed_quote_is_one_reject_not_rows_glued_into_a_text(tmp_path):
     assert (result.read, result.written, result.rejected) == (2, 1, 1)
     assert rows["doc_id"].tolist() == ["1"]
     assert rejects[0]["row"] == 2 and "never closed" in rejects[0]["reason"]
-    assert rejects[0]["snippet"].startswith("2,The army said so.\n3,Insurgents")
+    assert rejects[0]["snippet"].startswith('2,"The army said so.\n3,Insurgents')  # as written in the file
 
 
 def test_a_first_csv_row_with_an_extra_field_is_an_error_not_a_shift(tmp_path):

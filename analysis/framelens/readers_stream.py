@@ -34,6 +34,7 @@ import csv
 import gzip
 import io
 import itertools
+import json
 import os
 import re
 import sys
@@ -85,10 +86,16 @@ class RowSink(Protocol):
 
 class Unreadable(NamedTuple):
     """A record a cutter found but cannot split into fields (a quoted field never closed): it stands
-    in the block's records, and the reader of the block rejects it with ``reason``."""
+    in the block's records, and the reader of the block rejects it with ``reason``. ``raw`` is the
+    record as it is written in the file (at most :data:`UNREADABLE_RAW_CHARS` characters of it)."""
 
     reason: str
     raw: str
+
+
+#: the raw text an :class:`Unreadable` record keeps: plenty for a reject's snippet, while a quote
+#: opened early in a large file would otherwise carry the rest of the file to a worker a second time
+UNREADABLE_RAW_CHARS = 1 << 16
 
 
 #: what reading a compressed or encoded stream raises when the bytes are damaged
@@ -203,7 +210,9 @@ def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, enco
     (:func:`~framelens.readers.delimited_header`: ``text, text`` → ``text, text.1``). Blank lines are
     skipped and not numbered. A quoted field still open at the end of the file becomes an
     :class:`Unreadable` record (the rest of the file is inside it: one reject, not rows scored with the
-    next records glued to their text); a damaged ``.gz`` raises :class:`InputError` with the row.
+    next records glued to their text), whose reason names the row and line where it starts and whose
+    raw text is the record as written, opening quote included; a damaged ``.gz`` raises
+    :class:`InputError` with the row.
 
     Examples
     --------
@@ -228,18 +237,18 @@ def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, enco
         if check_header is not None:
             check_header(header, path)
         first, row, rows, size, done, yielded = 1, 1, [], 0, 0, False
+        line = reader.line_num  # lines read before the next record: it starts on the line after
         try:
             for record in reader:
                 if not record or (len(record) == 1 and record[0] and not record[0].strip(" \t")):
+                    line = reader.line_num
                     continue  # a blank line: no record (pandas skips it too)
                 if ended:  # the record ran into the end of the file: a quote never closed
-                    raw = sep.join(record)
-                    record = Unreadable(f"a quoted field opened in this row is never closed: the rest of the "
-                                        f"file ({len(raw):,} characters, to line {reader.line_num}) is inside it",
-                                        raw)
+                    record = _unclosed_record(path, encoding, row, line + 1, reader.line_num)
                 rows.append(record)
                 size += sum(map(len, record))
                 row += 1
+                line = reader.line_num
                 if len(rows) >= max_rows or size >= max_chars:
                     yield Block(first, counter.count - done, payload=(header, rows))
                     first, rows, size, done, yielded = row, [], 0, counter.count, True
@@ -248,6 +257,29 @@ def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, enco
                              file=path, row=row) from None
         if rows or not yielded:
             yield Block(first, counter.count - done, payload=(header, rows))
+
+
+def _unclosed_record(path: str, encoding: str, row: int, first_line: int, last_line: int) -> Unreadable:
+    """Record ``row``, which starts on line ``first_line`` and whose quoted field is still open at the
+    end of the file (line ``last_line``), as an :class:`Unreadable` with its text as written.
+
+    The csv reader's fields have lost the opening quote (and one of each doubled ``""``), so the
+    lines are read again from the file, split into lines as the first reading split them. This
+    costs a second reading of the file, but only for a file that is broken this way, and saves
+    keeping the text of every record while cutting.
+    """
+    opener = gzip.open if _compressed(path) else open
+    parts, kept, total = [], 0, 0
+    with opener(path, "rb") as binary:
+        text = io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
+        for part in itertools.islice(text, first_line - 1, None):
+            total += len(part)
+            if kept < UNREADABLE_RAW_CHARS:
+                parts.append(part[:UNREADABLE_RAW_CHARS - kept])
+                kept += len(parts[-1])
+    lines = f"lines {first_line}-{last_line}" if last_line > first_line else f"line {first_line}"
+    return Unreadable(f"unclosed quote: a quoted field opened in row {row} (line {first_line}) is never closed; "
+                      f"the rest of the file ({lines}, {total:,} characters) is inside it", "".join(parts))
 
 
 def delimited_header_row(path: str, sep: str, *, encoding: str = "utf-8") -> list[str]:
@@ -471,14 +503,51 @@ class RecordText:
 
 
 def read_parquet_block(block: Block, sink: RowSink) -> None:
-    """The rows of a :func:`parquet_blocks` block."""
+    """The rows of a :func:`parquet_blocks` block. A row's raw text (for its reject) is
+    :class:`RowJson`."""
     batch = block.payload
     if batch is None or not batch.num_rows:
         return
     data = {name: batch.column(name).to_pylist() for name in batch.schema.names}
     for i in range(batch.num_rows):  # Arrow strings are valid UTF-8: nothing to check
         sink.add(block.first_row + i, lambda name, i=i: data[name][i] if name in data else None,
-                 {k: v[i] for k, v in data.items()}, check_bytes=False)
+                 RowJson(data, i), check_bytes=False)
+
+
+class RowJson:
+    """The text of a row of columns (a Parquet row): the row as a JSON object, as a JSONL line shows
+    a row — readable whatever language reads the rejects, unlike a Python repr. Values JSON has no
+    type for are written as their text (dates and times as ``str`` writes them, ``2024-03-05
+    00:00:00``); binary values as UTF-8 text, undecodable bytes shown as U+FFFD.
+
+    Made into text only by ``str()``, i.e. only for a row that is rejected (as :class:`RecordText`).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> str(RowJson({"text": [None], "date": [datetime.datetime(2024, 3, 5)], "page": [b"A1"]}, 0))
+    '{"text": null, "date": "2024-03-05 00:00:00", "page": "A1"}'
+    """
+
+    __slots__ = ("columns", "index")
+
+    def __init__(self, columns: dict[str, Sequence[Any]], index: int):
+        self.columns, self.index = columns, index
+
+    def __str__(self) -> str:
+        row = {name: values[self.index] for name, values in self.columns.items()}
+        row = {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}  # NaN is not JSON
+        return json.dumps(row, ensure_ascii=False, default=_json_text)
+
+    def __repr__(self) -> str:
+        return f"RowJson({str(self)!r})"
+
+
+def _json_text(value: Any) -> str:
+    """A value JSON has no type for, as text (``json.dumps``'s ``default``)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")  # not str(): that is "b'...'"
+    return str(value)
 
 
 def read_text_folder_block(root: str, block: Block, sink: RowSink, *, encoding: str = "utf-8",
