@@ -38,6 +38,10 @@ def as_corpus(corpus: Corpus | pd.DataFrame) -> Corpus:
         return corpus
     if isinstance(corpus, pd.DataFrame):
         return read_corpus(corpus)
+    if hasattr(corpus, "counts_for"):  # framelens.batch.BatchScores: counts without texts
+        raise ParameterError(f"{corpus.output} holds the per-document scores already, without texts: for scores per "
+                             "group use framelens.batch.aggregate(output, by=...); matches, keyword-in-context and "
+                             "sentences need the documents (framelens.read_corpus on the inputs)")
     raise ParameterError(f"expected a Corpus or a DataFrame, got {type(corpus).__name__}; see framelens.read_corpus")
 
 

@@ -263,8 +263,19 @@ def _batch_record(record: dict, manifest_path: Path) -> dict:
 
 def _partial_sums(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -> pd.DataFrame:
     """Group keys of a batch (the rules of Corpus.group_frame) and its sums per group."""
+    groups = grouping_corpus(_canonical(frame, value_cols)).group_frame(keys)
+    values = frame[value_cols].astype(np.int64)
+    grouped = pd.concat([groups, values], axis=1).groupby(keys, sort=False)
+    summed = grouped[value_cols].sum()
+    summed.insert(0, "n_docs", grouped.size())
+    return summed
+
+
+def _canonical(frame: pd.DataFrame, value_cols: Sequence[str]) -> pd.DataFrame:
+    """The rows' ``doc_id, source, date`` as a Corpus holds them (the date parsed from text parts,
+    without a zone), then the other columns but ``value_cols``."""
     canon = pd.DataFrame(index=frame.index)
-    for col in ("doc_id", "source", "title", "text"):
+    for col in ("doc_id", "source"):
         canon[col] = frame[col] if col in frame.columns else ""
     if "date" in frame.columns:
         date = frame["date"]
@@ -278,12 +289,13 @@ def _partial_sums(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -
     for col in frame.columns:
         if col not in canon.columns and col not in value_cols:
             canon[col] = frame[col]
-    groups = Corpus(canon).group_frame(keys)
-    values = frame[value_cols].astype(np.int64)
-    grouped = pd.concat([groups, values], axis=1).groupby(keys, sort=False)
-    summed = grouped[value_cols].sum()
-    summed.insert(0, "n_docs", grouped.size())
-    return summed
+    return canon
+
+
+def grouping_corpus(canon: pd.DataFrame) -> Corpus:
+    """A Corpus of no text around ``canon``, to group its rows by Corpus' own rules (a kept field
+    named ``title`` stays a group key)."""
+    return Corpus(canon.assign(**{c: "" for c in ("title", "text") if c not in canon.columns}))
 
 
 def _combine(partials: list[pd.DataFrame], *, sort: bool) -> pd.DataFrame:

@@ -13,11 +13,14 @@ from ..io_utils import write_table
 SAMPLE = "sample"
 
 
-def add_input_arguments(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
-    """INPUT (or several, with ``many``) and the column-mapping options of :func:`framelens.read_corpus`."""
+def add_input_arguments(parser: argparse.ArgumentParser, *, many: bool = False, scores: bool = False) -> None:
+    """INPUT (or several, with ``many``) and the column-mapping options of :func:`framelens.read_corpus`;
+    ``scores``: INPUT may also be a batch output (its label counts)."""
     parser.add_argument("input", metavar="INPUT", nargs="+" if many else None,
                         help="CSV/TSV, JSONL(.gz), Parquet, a folder of .txt files, or 'sample' for the embedded corpus"
-                             + ("; several files or a quoted glob ('news/*.jsonl.gz') score in batch mode" if many else ""))
+                             + ("; several files or a quoted glob ('news/*.jsonl.gz') score in batch mode" if many else "")
+                             + ("; or what 'framelens score --out' wrote (a folder or file with its manifest): its "
+                                "label counts, without the texts" if scores else ""))
     group = parser.add_argument_group("input columns")
     for role, default in (("text", "text"), ("source", "source"), ("id", "doc_id"), ("date", "date"), ("title", "title")):
         group.add_argument(f"--{role}-column", dest=f"{role}_column", metavar="NAME", default=None,

@@ -13,7 +13,7 @@ import sys
 from ..errors import ParameterError
 from .common import add_input_arguments, emit_table, load_input
 
-KEYNESS_METHODS = ("log_odds_dirichlet", "chi2", "g2")
+KEYNESS_METHODS = ("log_odds_dirichlet", "chi2", "g2", "cmh")  # cmh: with --within only
 METHODS = (*KEYNESS_METHODS, "shares", "divergence", "decompose")
 
 
@@ -29,10 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "a selection part (which stories) and a framing part (how they were told).",
         epilog="examples: framelens compare sample --lexicon conflict_actors --by source --out keyness.csv\n"
                "          framelens compare sample --lexicon conflict_actors --method shares --family armed_opposition "
-               "--out shares.parquet --figures figs/",
+               "--out shares.parquet --figures figs/\n"
+               "          framelens compare scores/ --lexicon conflict_actors --by source,year   "
+               "(the output of 'framelens score': its counts, no text read)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_input_arguments(p)
+    add_input_arguments(p, scores=True)
     p.add_argument("--lexicon", "-l", metavar="NAME_OR_PATH",
                    help="built-in lexicon name or YAML file (required for shares and divergence; without it, "
                         "keyness compares n-grams)")
@@ -88,6 +90,20 @@ def _ngram(value: str) -> tuple[int, int]:
     return parts[0], parts[1]
 
 
+def _load(args: argparse.Namespace):
+    """The corpus, or the per-document counts of a batch output (``framelens score --out``)."""
+    from ..batch.scores import is_batch_output, load_scores
+
+    if not is_batch_output(args.input):
+        return load_input(args.input, args)
+    scores = load_scores(args.input)
+    if not args.lexicon:
+        lex = scores.lexicon
+        raise ParameterError(f"{args.input} is batch output (label counts, no texts): give --lexicon, the one it was "
+                             f"scored with ({lex['name']} {lex['version']}); n-gram keyness needs the documents")
+    return scores
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import compare
 
@@ -100,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
             from .. import plots
         except ImportError as exc:
             raise ParameterError(f"--figures needs framelens.plots, which is not available: {exc}") from None
-    corpus = load_input(args.input, args)
+    corpus = _load(args)
     lexicon = args.lexicon
     if lexicon is not None:
         from ..compare._tables import as_lexicon

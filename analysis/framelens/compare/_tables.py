@@ -154,7 +154,8 @@ def as_lexicon(lexicon: Any) -> Any:
 
 
 def as_corpus(corpus: Any) -> Any:
-    """Accept a Corpus or a DataFrame that :func:`framelens.read_corpus` reads."""
+    """Accept a Corpus, a DataFrame that :func:`framelens.read_corpus` reads, or a batch output's
+    :class:`~framelens.batch.scores.BatchScores` (label counts without texts)."""
     if isinstance(corpus, pd.DataFrame):
         from ..corpus import read_corpus
 
@@ -176,7 +177,10 @@ def resolve_families(lexicon: Any, family: str | Sequence[str] | None) -> list[s
 
 
 def label_counts(corpus: Any, lexicon: Any, engine: str = "auto") -> tuple[sp.csr_matrix, list[str]]:
-    """Documents × labels hit counts (``framelens.scoring.count_matrix``)."""
+    """Documents × labels hit counts (``framelens.scoring.count_matrix``; a batch output's
+    :class:`~framelens.batch.scores.BatchScores` has them already)."""
+    if hasattr(corpus, "counts_for"):
+        return corpus.counts_for(lexicon)
     from ..scoring import count_matrix
 
     try:
@@ -187,6 +191,8 @@ def label_counts(corpus: Any, lexicon: Any, engine: str = "auto") -> tuple[sp.cs
 
 def document_tokens(corpus: Any) -> np.ndarray:
     """Word tokens per document, as :func:`framelens.score` counts them (its rates use the same)."""
+    if hasattr(corpus, "counts_for"):  # batch scores: counted when the documents were scored
+        return np.asarray(corpus.tokens, dtype=np.int64)
     try:
         from ..scoring import _tokens  # cached on the corpus, shared with score()
 

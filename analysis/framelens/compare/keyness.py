@@ -676,7 +676,8 @@ def keyness(
         return keyness_within(corpus, by=by, lexicon=lexicon, story=within, ngram_range=ngram_range, method=method,
                               reference=reference, min_count=min_count, engine=engine)
     if method not in METHODS:
-        raise ParameterError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+        needs = " ('cmh' compares within stories: give within=)" if method == "cmh" else ""
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}, not {method!r}{needs}")
     lo_hi = _check_ngram_range(ngram_range)
     if min_count is not None and (not isinstance(min_count, (int, np.integer)) or min_count < 0):
         raise ParameterError(f"min_count must be a non-negative integer, not {min_count!r}")

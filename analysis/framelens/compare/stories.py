@@ -210,7 +210,8 @@ def stories(
     docs = corpus.docs
     day = _days(docs["date"])
     notes: list[str] = []
-    X, terms = _tfidf(docs["title"].tolist(), corpus.texts)
+    texts = corpus.texts  # first: a batch output's counts have no texts, and say so
+    X, terms = _tfidf(docs["title"].tolist(), texts)
 
     if column is not None:
         if column not in docs.columns:

@@ -1,0 +1,175 @@
+"""Batch output as the comparisons' input: per-document label counts without the documents.
+
+:func:`load_scores` reads what :func:`~framelens.batch.score_files` wrote — the group columns
+(``source``, ``date``, kept fields, ``file``, ``row``), ``tokens`` and the ``count_<label>`` columns,
+nothing else — into a :class:`BatchScores`. :func:`framelens.keyness` (of the lexicon's labels),
+:func:`framelens.shares` and :func:`framelens.divergence` take it where they take a corpus, and give
+the tables they give on the corpus itself: they only ever use each document's label counts, its
+token count and its group, which the batch output holds. What needs the texts (n-gram keyness,
+keyword-in-context, finding stories) says so.
+
+Memory: about 8 bytes per document and label with a hit (a sparse matrix), plus the group columns;
+:func:`~framelens.batch.aggregate` is the way for per-group sums of an output of any size.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from .aggregate import (_batch_record, _canonical, _dataset, _find_manifest, _label_lexicon, _output_columns,
+                        _part_files, grouping_corpus)
+from .manifest import MANIFEST_NAME
+
+_BATCH_ROWS = 65_536
+
+
+class BatchScores:
+    """The per-document label counts of a batch output, ready for the comparisons.
+
+    Build one with :func:`load_scores`. It stands in for a corpus in :func:`framelens.keyness`
+    (with the lexicon the batch was scored with), :func:`framelens.shares` and
+    :func:`framelens.divergence`.
+
+    Attributes
+    ----------
+    docs : pandas.DataFrame
+        One row per scored document, in output order: ``doc_id, source, date`` (datetime), the
+        kept fields, ``file, row``.
+    counts : scipy.sparse.csr_matrix
+        Documents × labels hit counts (``int64``), columns in the order of :attr:`label_ids`.
+    tokens : numpy.ndarray
+        Word tokens per document (the denominator of ``framelens.score``'s rates).
+    label_ids : list of str
+    manifest : dict
+        The run's manifest (inputs and their fingerprints, lexicon, parameters, counts).
+    output : pathlib.Path
+    """
+
+    def __init__(self, output: Path, docs: pd.DataFrame, counts: Any, tokens: np.ndarray, manifest: dict,
+                 manifest_path: Path):
+        self.output = output
+        self.docs = docs
+        self.counts = counts
+        self.tokens = tokens
+        self.manifest = manifest
+        self.label_ids = _label_lexicon(manifest).label_ids()
+        self._batch = _batch_record(manifest, manifest_path)
+        self._groups = grouping_corpus(docs)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    @property
+    def lexicon(self) -> dict:
+        """Name, version and SHA-256 of the lexicon the documents were scored with."""
+        return {k: self.manifest["lexicon"][k] for k in ("name", "version", "sha256")}
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 over the fingerprints of the run's inputs (the manifest lists them)."""
+        return self._batch["inputs_sha256"]
+
+    def provenance(self) -> dict:
+        return {"name": f"batch output {self.output}", "n_docs": len(self), "sha256": self.fingerprint,
+                "batch": self._batch}
+
+    @property
+    def texts(self) -> list[str]:
+        raise ParameterError(f"{self.output} holds label counts, not texts: n-gram keyness, keyword-in-context, "
+                             "sentences and finding stories (within='story') need the documents "
+                             "(framelens.read_corpus on the inputs); label keyness, shares, divergence, and "
+                             "within= a story column kept with keep=, run on these counts")
+
+    def group_frame(self, by: str | Sequence[str]) -> pd.DataFrame:
+        """One column per key of ``by`` (an output column or a date bin), as :meth:`Corpus.group_frame`."""
+        return self._groups.group_frame(by)
+
+    def groups(self, by: str | Sequence[str]) -> pd.Series:
+        return self._groups.groups(by)
+
+    def counts_for(self, lexicon: Any) -> tuple[Any, list[str]]:
+        """The count matrix and its label ids, once ``lexicon`` is checked to be the one scored with."""
+        if lexicon.fingerprint != self.lexicon["sha256"]:
+            lex = self.lexicon
+            raise ParameterError(f"{self.output} was scored with lexicon {lex['name']} {lex['version']} (sha256 "
+                                 f"{lex['sha256'][:12]}…), not with {lexicon.name} {lexicon.version}: give that "
+                                 "lexicon, or score the inputs again with this one")
+        return self.counts, list(self.label_ids)
+
+    def __repr__(self) -> str:
+        lex = self.lexicon
+        return (f"<BatchScores {self.output}: {len(self):,} documents, {len(self.label_ids)} labels of "
+                f"{lex['name']} {lex['version']}>")
+
+
+def is_batch_output(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is what :func:`~framelens.batch.score_files` wrote: a directory with a manifest,
+    or a single output file with its ``.manifest.json`` beside it."""
+    path = Path(path)
+    if path.is_dir():
+        return (path / MANIFEST_NAME).is_file()
+    return path.is_file() and path.with_name(path.name + ".manifest.json").is_file()
+
+
+def load_scores(output: str | os.PathLike, *, lexicon: Any = None) -> BatchScores:
+    """The per-document counts of a batch output, for the comparisons (no text is read).
+
+    Parameters
+    ----------
+    output : path
+        The dataset directory or single file that :func:`~framelens.batch.score_files` wrote.
+    lexicon : Lexicon or str, optional
+        Checked now against the lexicon the run used (it is checked again by each comparison).
+
+    Returns
+    -------
+    BatchScores
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, framelens, framelens.batch as fb
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "n.jsonl").write_text('{"text": "Rebels shelled the town.", "source": "Wire"}\\n'
+    ...                                '{"text": "Insurgents and the army.", "source": "Post"}\\n')
+    >>> _ = fb.score_files(d / "n.jsonl", "conflict_actors", d / "out", jobs=1, progress=False)
+    >>> scores = fb.load_scores(d / "out")
+    >>> len(scores), scores.label_ids[:2]
+    (2, ['rebels', 'insurgents'])
+    >>> k = framelens.keyness(scores, by="source", lexicon="conflict_actors")
+    """
+    output = Path(output)
+    record, manifest_path = _find_manifest(output)
+    totals = record.get("counts", {})
+    if not totals.get("written"):
+        raise ParameterError(f"{output}: the batch output holds no scored document ({totals.get('read', 0):,} read, "
+                             f"{totals.get('rejected', 0):,} rejected)")
+    fmt = record["output"]["format"]
+    files = _part_files(output, record)
+    keys = _output_columns(record, files, fmt)
+    labels = _label_lexicon(record).label_ids()
+    value_cols = ["tokens", *(f"count_{lab}" for lab in labels)]
+    frames, blocks = [], []
+    import scipy.sparse as sp
+
+    for batch in _dataset(files, fmt, keys, value_cols).to_batches(columns=keys + value_cols, batch_size=_BATCH_ROWS):
+        if batch.num_rows == 0:
+            continue
+        frame = batch.to_pandas()
+        frames.append(_canonical(frame[keys], value_cols))
+        blocks.append((frame["tokens"].to_numpy(np.int64),
+                       sp.csr_matrix(frame[value_cols[1:]].to_numpy(np.int64))))
+    docs = pd.concat(frames, ignore_index=True)[["doc_id", "source", "date", *(k for k in keys if k not in
+                                                                                 ("doc_id", "source", "date"))]]
+    counts = sp.vstack([b for _, b in blocks], format="csr") if blocks else sp.csr_matrix((0, len(labels)))
+    tokens = np.concatenate([t for t, _ in blocks])
+    scores = BatchScores(output, docs, counts, tokens, record, manifest_path)
+    if lexicon is not None:
+        from ..compare._tables import as_lexicon
+
+        scores.counts_for(as_lexicon(lexicon))
+    return scores

@@ -1,0 +1,178 @@
+"""framelens.batch.load_scores: the comparisons on a batch output's counts equal them on the corpus.
+
+The oracle is the in-memory path (``framelens.read_corpus`` on the same input, then the same
+comparison), whose statistics are checked against hand-computed values in test_keyness.py,
+test_shares.py, test_divergence.py and test_stratified.py. Here the batch output must give the same
+tables, bit for bit, through Python and through the CLI.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import framelens
+from framelens.batch import load_scores, score_files
+from framelens.batch.scores import is_batch_output
+from framelens.compare import decompose
+from framelens.errors import ParameterError
+from framelens.scoring import count_matrix
+
+LEXICON = "conflict_actors"
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    """The embedded corpus as a JSONL input with its story column, a few dates missing."""
+    folder = tmp_path_factory.mktemp("archive")
+    docs = framelens.datasets.load_sample().docs.copy()
+    docs.loc[docs.index % 17 == 3, "date"] = pd.NaT  # a "(missing)" month group
+    docs.to_json(folder / "news.jsonl", orient="records", lines=True, date_format="iso", force_ascii=False)
+    return folder / "news.jsonl"
+
+
+@pytest.fixture(scope="module")
+def corpus(archive):
+    return framelens.read_corpus(archive)
+
+
+@pytest.fixture(scope="module")
+def scored(archive, tmp_path_factory):
+    out = tmp_path_factory.mktemp("scored") / "scores"
+    result = score_files(archive, LEXICON, out, jobs=1, chunk_size=50, keep=["event"], progress=False)
+    assert result.rejected == 0 and result.written == 348
+    return load_scores(out)
+
+
+@pytest.mark.parametrize("out", ["dir.parquet/", "dir_csv/", "dir_jsonl/", "one.parquet", "one.csv", "one.jsonl"])
+def test_counts_tokens_and_groups_equal_the_corpus_for_every_output_layout(archive, corpus, tmp_path, out):
+    fmt = {"dir_csv/": "csv", "dir_jsonl/": "jsonl"}.get(out)
+    result = score_files(archive, LEXICON, str(tmp_path / out), jobs=1, chunk_size=60, format=fmt, progress=False)
+    assert is_batch_output(result.output)
+    scores = load_scores(result.output, lexicon=LEXICON)
+    matrix, labels = count_matrix(corpus, LEXICON)
+    assert scores.label_ids == labels and len(scores) == len(corpus) == 348
+    assert (scores.counts != matrix).nnz == 0 and scores.counts.dtype == np.int64
+    np.testing.assert_array_equal(scores.tokens, framelens.score(corpus, LEXICON)["tokens"].to_numpy())
+    assert scores.docs["doc_id"].tolist() == corpus.docs["doc_id"].tolist()
+    for by in ("source", "month", ["source", "quarter"]):
+        pd.testing.assert_series_equal(scores.groups(by), corpus.groups(by), check_index=False)
+    assert (scores.groups("month") == "(missing)").sum() == corpus.docs["date"].isna().sum() > 0
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(by="source"),
+    dict(by=["source", "month"], method="g2"),
+    dict(by="source", reference="pairs", method="chi2"),
+    dict(by="lean", within="event"),
+])
+def test_keyness_of_the_labels_equals_the_corpus(scored, corpus, archive, kwargs, tmp_path):
+    if kwargs["by"] == "lean":  # a kept field is a group key like any other
+        out = tmp_path / "lean"
+        score_files(archive, LEXICON, out, jobs=1, keep=["event", "lean"], progress=False)
+        scored = load_scores(out)
+    got = framelens.keyness(scored, lexicon=LEXICON, **kwargs)
+    expected = framelens.keyness(corpus, lexicon=LEXICON, **kwargs)
+    assert len(got) > 10
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_shares_divergence_and_decomposition_equal_the_corpus(scored, corpus):
+    pd.testing.assert_frame_equal(framelens.shares(scored, LEXICON, by="source", n_boot=300, seed=4),
+                                  framelens.shares(corpus, LEXICON, by="source", n_boot=300, seed=4))
+    pd.testing.assert_frame_equal(
+        framelens.shares(scored, LEXICON, family="armed_opposition", by="source", within="event", n_boot=200, seed=2),
+        framelens.shares(corpus, LEXICON, family="armed_opposition", by="source", within="event", n_boot=200, seed=2))
+    got = framelens.divergence(scored, LEXICON, family="armed_opposition", by="source", n_perm=99, seed=3)
+    expected = framelens.divergence(corpus, LEXICON, family="armed_opposition", by="source", n_perm=99, seed=3)
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+    pd.testing.assert_series_equal(got.slant, expected.slant)
+    pd.testing.assert_frame_equal(decompose(scored, LEXICON, by="source", story="event"),
+                                  decompose(corpus, LEXICON, by="source", story="event"))
+
+
+def test_the_provenance_names_the_batch_run_and_its_lexicon(scored):
+    table = framelens.shares(scored, LEXICON, by="source", n_boot=50)
+    record = table.attrs["framelens"]
+    manifest = json.loads((scored.output / "_manifest.json").read_text(encoding="utf-8"))
+    assert record["corpus"]["n_docs"] == 348 and str(scored.output) in record["corpus"]["name"]
+    assert record["corpus"]["batch"]["inputs"] == 1 and record["corpus"]["sha256"] == scored.fingerprint
+    assert record["lexicon"]["sha256"] == manifest["lexicon"]["sha256"] == framelens.load_lexicon(LEXICON).fingerprint
+    assert record["params"]["n_boot"] == 50
+
+
+def test_what_needs_the_texts_says_so(scored):
+    with pytest.raises(ParameterError, match="holds label counts, not texts: n-gram keyness"):
+        framelens.keyness(scored, by="source")
+    with pytest.raises(ParameterError, match=r"finding stories \(within='story'\)"):
+        framelens.keyness(scored, by="source", lexicon=LEXICON, within="story")
+    for call in (lambda: framelens.score(scored, LEXICON, by="source"), lambda: framelens.match(scored, LEXICON),
+                 lambda: framelens.kwic(scored, "rebels")):
+        with pytest.raises(ParameterError, match=r"per-document scores already.*framelens\.batch\.aggregate"):
+            call()
+
+
+def test_another_lexicon_is_refused(scored, tmp_path):
+    with pytest.raises(ParameterError, match=r"scored with lexicon conflict_actors .* not with attribution"):
+        framelens.shares(scored, "attribution", by="source")
+    with pytest.raises(ParameterError, match="not with attribution"):
+        load_scores(scored.output, lexicon="attribution")
+
+
+def test_rejected_rows_are_not_documents_and_unfinished_runs_are_refused(archive, tmp_path):
+    lines = archive.read_text(encoding="utf-8").splitlines(keepends=True)
+    dirty = tmp_path / "dirty.jsonl"
+    dirty.write_text("".join(lines[:40]) + "{not json\n" + '{"doc_id": "x", "source": "Wire"}\n' + "".join(lines[40:]),
+                     encoding="utf-8")
+    result = score_files(dirty, LEXICON, tmp_path / "out", jobs=1, progress=False)
+    assert (result.read, result.written, result.rejected) == (350, 348, 2)
+    scores = load_scores(tmp_path / "out")
+    assert len(scores) == 348 and "x" not in set(scores.docs["doc_id"])
+    assert scores.docs["row"].tolist() == [*range(1, 41), *range(43, 351)]  # line numbers in the file
+
+    manifest = tmp_path / "out" / "_manifest.json"
+    record = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({**record, "status": "running"}), encoding="utf-8")
+    with pytest.raises(ParameterError, match="not complete"):
+        load_scores(tmp_path / "out")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"doc_id": "a", "text": null}\n', encoding="utf-8")
+    score_files(bad, LEXICON, tmp_path / "none", jobs=1, progress=False)
+    with pytest.raises(ParameterError, match=r"holds no scored document \(1 read, 1 rejected\)"):
+        load_scores(tmp_path / "none")
+    with pytest.raises(ParameterError, match="no batch manifest"):
+        load_scores(tmp_path)
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "framelens", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_framelens_compare_reads_what_framelens_score_wrote(archive, tmp_path):
+    done = _cli("score", str(archive), "--lexicon", LEXICON, "--out", "scores/", "--keep-column", "event", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for method, extra in (("shares", ["--n-boot", "200"]), ("divergence", ["--n-perm", "49", "--family", "armed_opposition"]),
+                          ("log_odds_dirichlet", ["--by", "source,quarter"]), ("cmh", ["--within", "event"])):
+        a = _cli("compare", "scores/", "-l", LEXICON, "-m", method, *extra, "--out", f"{method}_batch.csv", cwd=tmp_path)
+        b = _cli("compare", str(archive), "-l", LEXICON, "-m", method, *extra, "--out", f"{method}_corpus.csv",
+                 cwd=tmp_path)
+        assert a.returncode == b.returncode == 0, a.stderr + b.stderr
+        assert (tmp_path / f"{method}_batch.csv").read_bytes() == (tmp_path / f"{method}_corpus.csv").read_bytes()
+        assert len(pd.read_csv(tmp_path / f"{method}_batch.csv")) > 5
+    single = _cli("score", str(archive), "--lexicon", LEXICON, "--jobs", "1", "--out", "one.parquet", cwd=tmp_path)
+    assert single.returncode == 0, single.stderr
+    c = _cli("compare", "one.parquet", "-l", LEXICON, "-m", "shares", "--n-boot", "200", "--out", "one.csv", cwd=tmp_path)
+    assert c.returncode == 0, c.stderr
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "shares_corpus.csv").read_bytes()
+
+    no_lexicon = _cli("compare", "scores/", cwd=tmp_path)
+    assert no_lexicon.returncode == 2
+    assert "is batch output (label counts, no texts): give --lexicon, the one it was scored with (conflict_actors" \
+        in no_lexicon.stderr and "Traceback" not in no_lexicon.stderr
+    assert "what 'framelens score --out' wrote" in " ".join(_cli("compare", "--help", cwd=tmp_path).stdout.split())
