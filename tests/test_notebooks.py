@@ -3,6 +3,7 @@ with small bootstrap sizes), the course exercises as handed out (every check say
 fails) and their solutions (every check passes). Notebooks are committed without outputs.
 
 The notebooks run two at a time, in one module fixture, to keep the suite fast.
+The guides (notebooks/guides/) run as they are; their key results are checked in their outputs.
 """
 from __future__ import annotations
 
@@ -152,3 +153,67 @@ def test_source_comparison_says_what_its_extractors_and_story_split_cannot_see()
     params = reports.template_parameters("source_comparison")
     assert params["story"] == "auto" and params["n_boot"] <= 1000 and params["n_perm"] <= 199
 
+
+# --- guides (notebooks/guides/): walk-throughs whose executed outputs must show what their text says ---
+GUIDES = NOTEBOOKS / "guides"
+
+
+def cell_outputs(nb) -> dict[str, str]:
+    """Each code cell's id → the text of its outputs (streams and text/plain), joined."""
+    return {c.id: "\n".join(outputs_text(nbformat.v4.new_notebook(cells=[c])))
+            for c in nb.cells if c.cell_type == "code"}
+
+
+def executed_guide(executed, name: str):
+    result = executed[relative(GUIDES / name)]
+    if isinstance(result, Exception):
+        raise result
+    return result[0]
+
+
+@pytest.mark.parametrize("path", [p for p in ALL if p.parent == GUIDES], ids=relative)
+def test_guide_figures_have_alt_text(path, executed):
+    nb = executed_guide(executed, path.name)
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    for image in images:
+        assert image.get("metadata", {}).get("image/png", {}).get("alt"), "a figure without alt text"
+    assert len(images) == sum(c.source.count("show_figure(") for c in nb.cells if c.cell_type == "code")
+
+
+def test_batch_scoring_guide_shows_its_results(executed):
+    import framelens
+
+    nb = executed_guide(executed, "batch_scoring.ipynb")
+    n_docs = len(framelens.datasets.load_sample())
+    text = cell_outputs(nb)
+    everything = "\n".join(text.values())
+
+    # step 2: every row of the archive is written or rejected; the two spoiled rows are the rejects
+    counts = re.findall(r"read (\d+) = written (\d+) \+ rejected (\d+)", everything)
+    assert len(counts) >= 2, "the first run and the rerun print their counts"
+    for read, written, rejected in counts:
+        assert (int(read), int(written), int(rejected)) == (n_docs + 2, n_docs, 2)
+    assert "status: complete" in everything and "sha256-head-tail-1MiB" in everything
+    rejects = [t for t in text.values() if "snippet" in t]
+    assert rejects and "malformed JSON" in rejects[0] and "missing text" in rejects[0], "the rejects table"
+    # step 3: the equality check against framelens.score ran to its end
+    assert f"Same numbers as framelens.score for all {n_docs} documents" in everything
+    # step 4: the rerun did nothing
+    rerun = re.search(r"already complete: (\d+) of (\d+) parts", everything)
+    assert rerun and int(rerun[1]) == int(rerun[2]) >= 2, "the rerun skips every part"
+    # step 5: the command's summary lines reached stdout
+    assert f"framelens: scored {n_docs} documents, rejected 2" in everything
+    assert f"is already complete ({n_docs} documents scored, 2 rejected); nothing to do" in everything
+    assert f"scores-cli/ and scores/ hold the same {n_docs} rows" in everything
+    # step 6: the per-group table, its check and the comparisons (the figure: test_guide_figures_have_alt_text)
+    assert re.search(r"\d+ groups: 6 outlets × \d+ months", everything)
+    tables = [t for t in text.values() if "n_docs" in t and "month" in t and "share_rebels" in t]
+    assert tables and "Orvane Wire" in tables[0] and "2024-10" in tables[0], "the aggregate table"
+    assert "aggregate equals framelens.score(..., by=['source', 'month'])" in everything
+    assert f"<BatchScores scores: {n_docs} documents, 44 labels of conflict_actors" in everything
+    assert "keyness on the batch output equals keyness on the corpus in memory" in everything
+    assert "log_odds" in everything and re.search(r"JSD\(.+\) = \d\.\d{3} bits", everything)
+    assert any("family_hits" in t and "lower" in t for t in text.values()), "the shares table"
+    # the temporary folder is gone and nothing was written beside the notebook
+    assert re.search(r"deleted \S*framelens-batch-", everything)
+    assert not any((GUIDES / name).exists() for name in ("archive", "scores", "scores-cli"))
