@@ -123,6 +123,22 @@ def _root_figure(ax: Axes) -> Figure:
         return ax.figure
 
 
+def _axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes, bool]:
+    """``(figure, axes, own)``: a new one-Axes figure of this size when ``ax`` is None, else ``ax``
+    and its figure (``own`` False: the caller's figure is laid out by the caller)."""
+    if ax is None:
+        fig = _new_figure(width, height)
+        return fig, fig.add_subplot(), True
+    return _root_figure(ax), ax, False
+
+
+def _finish(fig: Figure, own: bool) -> Figure:
+    """Freeze the layout of a figure made here; leave the caller's figure alone."""
+    if own:
+        _freeze_layout(fig)
+    return fig
+
+
 def _literal(value: object) -> str:
     """Text for tick labels and legends: escape ``$`` so that mathtext never starts.
 
@@ -232,6 +248,19 @@ def _group_order(present: Iterable[object], order: object) -> list[object]:
     return names
 
 
+def _shares_panels(
+    shares: object, family: str | Sequence[str] | None, order: object
+) -> tuple[pd.DataFrame, list[str], list[object], dict[str, list[str]]]:
+    """What a shares figure draws: the checked table (rows of the drawn groups), the families, the
+    groups in display order and each family's labels by overall share."""
+    table = _check_shares(shares)
+    families = _select_families(table, family)
+    groups = _group_order(pd.unique(table["group"]), order)
+    table = table[table["group"].isin(groups)]
+    labels = {f: _label_order(table[table["family"] == f]) for f in families}
+    return table, families, groups, labels
+
+
 def _label_order(rows: pd.DataFrame) -> list[str]:
     """Labels of one family by overall share, largest first.
 
@@ -250,6 +279,29 @@ def _label_order(rows: pd.DataFrame) -> list[str]:
 
 def _group_colors(n: int) -> list:
     return _GROUP_COLORS[:n] if n <= len(_GROUP_COLORS) else sns.color_palette("husl", n)
+
+
+def _group_legend(fig: Figure, ax: Axes | None, groups: Sequence[object], colors: Sequence, own: bool, loc: str) -> None:
+    """Legend of the groups' point-range markers: at ``loc`` of a figure made here, else right of ``ax``."""
+    handles = [
+        Line2D([], [], marker="o", ms=4.5, lw=1.3, color=color, label=_literal(group))
+        for group, color in zip(groups, colors)
+    ]
+    if own:
+        ncols = min(len(groups), 3)
+        # legends fill column by column; reorder so that reading row by row follows the group order
+        handles = [h for c in range(ncols) for h in handles[c::ncols]]
+        fig.legend(handles=handles, loc=loc, ncols=ncols, frameon=False)
+    else:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+
+
+def _slant_xticks(ax: Axes) -> None:
+    """Tick labels at 35°, anchored at their right end so that each ends under its column."""
+    ax.tick_params(axis="x", rotation=35, length=0)
+    for tick in ax.get_xticklabels():
+        tick.set_horizontalalignment("right")
+        tick.set_rotation_mode("anchor")
 
 
 def _renderer(fig: Figure):
@@ -305,11 +357,7 @@ def plot_shares(
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['army', 'militia']
     """
-    table = _check_shares(shares)
-    families = _select_families(table, family)
-    groups = _group_order(pd.unique(table["group"]), order)
-    table = table[table["group"].isin(groups)]
-    labels = {f: _label_order(table[table["family"] == f]) for f in families}
+    table, families, groups, labels = _shares_panels(shares, family, order)
     dropped = dict.fromkeys(families, 0)
     if drop_unused:
         used = table.groupby("label", sort=False)["share"].apply(lambda s: bool((s.fillna(0) > 0).any()))
@@ -360,21 +408,8 @@ def plot_shares(
         note = f"  ({dropped[fam]} unused label{'s' if dropped[fam] != 1 else ''} not shown)" if dropped[fam] else ""
         panel.set_title(f"{fam}{note}", loc="left", fontweight="bold", parse_math=False)
     axes[-1].set_xlabel("Share of the family's hits (point) with confidence interval (bar)")
-
-    handles = [
-        Line2D([], [], marker="o", ms=4.5, lw=1.3, color=color, label=_literal(group))
-        for group, color in zip(groups, colors)
-    ]
-    if own:
-        ncols = min(len(groups), 3)
-        # legends fill column by column; reorder so that reading row by row follows `order`
-        handles = [h for c in range(ncols) for h in handles[c::ncols]]
-        fig.legend(handles=handles, loc="outside upper center", ncols=ncols, frameon=False)
-    else:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    if own:
-        _freeze_layout(fig)
-    return fig
+    _group_legend(fig, ax, groups, colors, own, "outside upper center")
+    return _finish(fig, own)
 
 
 # -------------------------------------------------------------------------- fightin' words
@@ -463,12 +498,7 @@ def plot_fightin_words(
     pos = by_strength[by_strength["z"] > 0].head(int(top))
     neg = by_strength[by_strength["z"] < 0].head(int(top))
 
-    own = ax is None
-    if own:
-        fig = _new_figure(8.0, 7.0)
-        ax = fig.add_subplot()
-    else:
-        fig = _root_figure(ax)
+    fig, ax, own = _axes(ax, 8.0, 7.0)
 
     ax.scatter(data["freq"], data["z"], s=7, color="0.72", lw=0, zorder=1)
     ax.scatter(pos["freq"], pos["z"], s=18, color=_POS_COLOR, lw=0, zorder=3)
@@ -657,11 +687,8 @@ def plot_label_heatmap(
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['B', 'A']
     """
-    table = _check_shares(shares)
-    families = _select_families(table, family)
-    groups = _group_order(pd.unique(table["group"]), order)
-    table = table[table["group"].isin(groups) & table["family"].isin(families)]
-    labels = {f: _label_order(table[table["family"] == f]) for f in families}
+    table, families, groups, labels = _shares_panels(shares, family, order)
+    table = table[table["family"].isin(families)]
     if ax is not None and len(families) > 1:
         raise ParameterError(f"ax= takes one family; the table has {len(families)}: pass family=")
 
@@ -694,11 +721,8 @@ def plot_label_heatmap(
             xticklabels=[_literal(label) for label in labels[fam]],
             yticklabels=[_literal(g) for g in groups],
         )
-        panel.tick_params(axis="x", rotation=35, length=0)
+        _slant_xticks(panel)
         panel.tick_params(axis="y", rotation=0, length=0, labelleft=i == 0)
-        for tick in panel.get_xticklabels():
-            tick.set_horizontalalignment("right")
-            tick.set_rotation_mode("anchor")
         panel.set_xlabel("")
         panel.set_ylabel("")
         panel.set_title(str(fam), loc="left", fontweight="bold", parse_math=False)
@@ -706,9 +730,7 @@ def plot_label_heatmap(
                        format=PercentFormatter(1.0, decimals=0))
     bar.set_label("Share of the family's hits")
     bar.outline.set_visible(False)
-    if own:
-        _freeze_layout(fig)
-    return fig
+    return _finish(fig, own)
 
 
 def _square_frame(frame: object, name: str) -> pd.DataFrame:
@@ -770,7 +792,7 @@ def plot_distance_heatmap(divergence: object, *, alpha: float = 0.05, ax: Axes |
             annot[r, c] = f"{v:.3f}" + ("*" if stars[r, c] else "")
 
     own = ax is None
-    if own:
+    if own:  # not _axes(): the size reads the group names, and a caller's ax may take an empty matrix
         longest = max(len(str(g)) for g in groups)
         side = 0.7 * len(groups)
         fig = _new_figure(side + min(1.0 + 0.065 * longest, 3.0) + 1.1, side + min(0.9 + 0.05 * longest, 2.5))
@@ -786,18 +808,13 @@ def plot_distance_heatmap(divergence: object, *, alpha: float = 0.05, ax: Axes |
         cbar_kws={"shrink": 0.8, "label": "Jensen-Shannon divergence", "pad": 0.03},
     )
     ax.collections[0].colorbar.outline.set_visible(False)
-    ax.tick_params(axis="x", rotation=35, length=0)
+    _slant_xticks(ax)
     ax.tick_params(axis="y", rotation=0, length=0)
-    for tick in ax.get_xticklabels():
-        tick.set_horizontalalignment("right")
-        tick.set_rotation_mode("anchor")
     ax.set_title("Divergence of label use" + (" (ordered by slant)" if slant is not None else ""),
                  loc="left", fontweight="bold")
     if stars.any():
         ax.set_xlabel(f"* p < {alpha:g}", loc="right")
-    if own:
-        _freeze_layout(fig)
-    return fig
+    return _finish(fig, own)
 
 
 # ---------------------------------------------------------------------------------------- slant
@@ -833,13 +850,8 @@ def plot_slant(divergence: object, *, ax: Axes | None = None) -> Figure:
     if values.empty:
         raise InputError("slant has no numeric position", field="slant")
 
-    own = ax is None
-    if own:
-        longest = max(len(str(g)) for g in values.index)
-        fig = _new_figure(6.0 + min(0.065 * longest, 2.0), 1.1 + 0.32 * len(values))
-        ax = fig.add_subplot()
-    else:
-        fig = _root_figure(ax)
+    longest = max(len(str(g)) for g in values.index)
+    fig, ax, own = _axes(ax, 6.0 + min(0.065 * longest, 2.0), 1.1 + 0.32 * len(values))
     y = np.arange(len(values))
     lo, hi = values.min(), values.max()
     span = (hi - lo) or max(abs(hi), 1.0)
@@ -858,9 +870,7 @@ def plot_slant(divergence: object, *, ax: Axes | None = None) -> Figure:
     ax.spines["left"].set_visible(False)
     ax.set_xlabel("Slant position (the sign of the axis is arbitrary)")
     ax.set_title("Slant of each group", loc="left", fontweight="bold")
-    if own:
-        _freeze_layout(fig)
-    return fig
+    return _finish(fig, own)
 
 
 # ----------------------------------------------------------------------------------------- save

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
@@ -371,6 +372,56 @@ def hits_per_doc(arrays, n_docs: int) -> list[tuple[np.ndarray, np.ndarray, np.n
     bounds = np.searchsorted(arrays.doc, np.arange(n_docs + 1))
     return [(arrays.label[bounds[d]:bounds[d + 1]], arrays.start[bounds[d]:bounds[d + 1]],
              arrays.end[bounds[d]:bounds[d + 1]]) for d in range(n_docs)]
+
+
+def units_with_hits(unit_set: UnitSet, texts: Sequence[str], hit_starts: Sequence[np.ndarray]
+                    ) -> Iterator[tuple[int, str, Unit, np.ndarray]]:
+    """``(doc, text, unit, hits)`` for each analysed unit that holds hits, in document and unit order.
+
+    ``hit_starts[d]`` are the start offsets of document ``d``'s hits (ascending); ``hits`` are the
+    indices into them of the hits the unit holds. Skipped units and hits between units give nothing.
+    """
+    for d, doc_units in enumerate(unit_set.by_doc):
+        starts = hit_starts[d]
+        if not len(starts) or not doc_units:
+            continue
+        where = hits_by_unit(doc_units, starts)
+        for ui in np.unique(where[where >= 0]):
+            u = doc_units[ui]
+            if u.skip:
+                continue
+            yield d, texts[d], u, np.flatnonzero(where == ui)
+
+
+def token_span(toks: Sequence[Token], starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
+    """Token indices ``(first, last + 1)`` of the characters ``start:end``: from the token that starts
+    at (or holds) ``start`` to the last token that starts before ``end``; ``starts`` are the tokens'
+    start offsets."""
+    i = bisect_left(starts, start)
+    if not (i < len(starts) and starts[i] == start):
+        i = max(i - 1, 0)
+    j = i
+    while j < len(toks) and toks[j].start < end:
+        j += 1
+    return i, j
+
+
+def actors_in(unit: Unit, labels: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int, int]]:
+    """``(label, start, end)`` of the document's actor hits (one document's arrays of
+    :func:`hits_per_doc`) that lie inside ``unit``."""
+    inside = (starts >= unit.start) & (ends <= unit.end)
+    return [(int(labels[h]), int(starts[h]), int(ends[h])) for h in np.flatnonzero(inside)]
+
+
+def phrase_actor(hits: Sequence[tuple[int, int, int]], text: str, start: int, end: int,
+                 families: Sequence[str], labels: Sequence[str]) -> tuple[str | None, str | None]:
+    """``(family, label)`` of the actor hit that heads the phrase ``text[start:end]`` (see
+    :func:`actor_head`; ``hits`` as :func:`actors_in` gives them), or ``(None, None)``."""
+    inside = [x for x in hits if x[1] >= start and x[2] <= end]
+    head = actor_head(inside, text)
+    if head is None:
+        return None, None
+    return families[inside[head][0]], labels[inside[head][0]]
 
 
 # ---------------------------------------------------------------------------------------------

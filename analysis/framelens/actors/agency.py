@@ -31,7 +31,6 @@ document, or (with ``story=``) in other reports of the same story; see :func:`im
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from typing import Any, Sequence
 
 import numpy as np
@@ -48,18 +47,20 @@ from ._sentences import (
     MAX_CHARS,
     MAX_TOKENS,
     Token,
-    actor_head,
+    actors_in,
     clause_subject,
-    hits_by_unit,
     hits_per_doc,
     left_np,
     lexicon_hits,
+    phrase_actor,
     relative_antecedent,
     right_np,
     skip_auxiliaries,
     skip_summary,
+    token_span,
     tokens,
     units,
+    units_with_hits,
     verb_like,
 )
 
@@ -97,11 +98,6 @@ _CLAUSE_BREAK = frozenset([";", "—", "–", '"', "“", "”"])
 # Words that end an agent phrase after "by": "by militants near Halvic on Tuesday"
 _AFTER_AGENT = frozenset("in on at near outside inside during after before across around along into since "
                          "late early overnight".split())
-
-
-def _token_index(starts: list[int], pos: int) -> int:
-    i = bisect_left(starts, pos)
-    return i if i < len(starts) and starts[i] == pos else max(i - 1, 0)
 
 
 def _agent_by(toks: Sequence[Token], k: int, stops: frozenset) -> tuple[int, int] | None:
@@ -293,54 +289,42 @@ def agency(
     a_per_doc = hits_per_doc(a_hits, len(corpus))
     texts, ids, sources = corpus.texts, corpus.doc_ids, corpus.docs["source"].tolist()
 
-    rows = []
-    for d, doc_units in enumerate(unit_set.by_doc):
-        text = texts[d]
-        h_lab, h_start, h_end = h_per_doc[d]
+    # the harm predicates of each document: (start, end), sorted, without repeats
+    cands = []
+    for text, (h_lab, h_start, h_end) in zip(texts, h_per_doc):
         cand = [(int(s), int(e)) for lab, s, e in zip(h_lab, h_start, h_end) if int(lab) in harm_labels]
         if extra is not None:
             cand += [m.span() for m in extra.finditer(text)]
-        if not cand or not doc_units:
-            continue
-        cand = sorted(set(cand))
-        c_start = np.asarray([s for s, _ in cand], dtype=np.int64)
-        c_unit = hits_by_unit(doc_units, c_start)
-        a_lab, a_start, a_end = a_per_doc[d]
-        for ui in np.unique(c_unit[c_unit >= 0]):
-            u = doc_units[ui]
-            if u.skip:
+        cands.append(sorted(set(cand)))
+    cand_starts = [np.asarray([s for s, _ in cand], dtype=np.int64) for cand in cands]
+
+    rows = []
+    for d, text, u, in_unit in units_with_hits(unit_set, texts, cand_starts):
+        cand = cands[d]
+        toks = tokens(text, u.start, u.end)
+        starts = [t.start for t in toks]
+        unit_actors = actors_in(u, *a_per_doc[d])
+        previous = None
+        for ci in in_unit:
+            s, e = cand[ci]
+            if any(s < pe and e > ps for ps, pe in cand[:ci] if ps != s):
+                continue  # inside a longer candidate ("shot dead" vs "dead")
+            vi, vj = token_span(toks, starts, s, e)
+            form = " ".join(text[s:e].lower().replace("-", " ").split())
+            found = _classify(toks, vi, vj, form, frozenset(), previous)
+            if found is None:
                 continue
-            toks = tokens(text, u.start, u.end)
-            starts = [t.start for t in toks]
-            in_unit = (a_start >= u.start) & (a_end <= u.end)
-            unit_actors = [(int(a_lab[h]), int(a_start[h]), int(a_end[h])) for h in np.flatnonzero(in_unit)]
-            previous = None
-            for ci in np.flatnonzero(c_unit == ui):
-                s, e = cand[ci]
-                if any(s < pe and e > ps for ps, pe in cand[:ci] if ps != s):
-                    continue  # inside a longer candidate ("shot dead" vs "dead")
-                vi = _token_index(starts, s)
-                vj = vi
-                while vj < len(toks) and toks[vj].start < e:
-                    vj += 1
-                form = " ".join(text[s:e].lower().replace("-", " ").split())
-                found = _classify(toks, vi, vj, form, frozenset(), previous)
-                if found is None:
-                    continue
-                construction, agent_toks = found
-                previous = {"construction": construction, "agent_tokens": agent_toks}
-                if agent_toks is not None:
-                    g0, g1 = toks[agent_toks[0]].start, toks[agent_toks[1] - 1].end
-                    inside = [x for x in unit_actors if x[1] >= g0 and x[2] <= g1]
-                    head = actor_head(inside, text)
-                    agent = " ".join(text[g0:g1].split())
-                    fam = a_family[inside[head][0]] if head is not None else None
-                    lab = a_label[inside[head][0]] if head is not None else None
-                else:
-                    g0 = g1 = -1
-                    agent, fam, lab = None, None, None
-                rows.append((ids[d], u.sentence, construction, agent, fam, " ".join(text[s:e].lower().split()),
-                             sources[d], lab, u.in_quote(s), s, e, g0, g1, " ".join(text[u.start:u.end].split())))
+            construction, agent_toks = found
+            previous = {"construction": construction, "agent_tokens": agent_toks}
+            if agent_toks is not None:
+                g0, g1 = toks[agent_toks[0]].start, toks[agent_toks[1] - 1].end
+                agent = " ".join(text[g0:g1].split())
+                fam, lab = phrase_actor(unit_actors, text, g0, g1, a_family, a_label)
+            else:
+                g0 = g1 = -1
+                agent, fam, lab = None, None, None
+            rows.append((ids[d], u.sentence, construction, agent, fam, " ".join(text[s:e].lower().split()),
+                         sources[d], lab, u.in_quote(s), s, e, g0, g1, " ".join(text[u.start:u.end].split())))
     out = pd.DataFrame(rows, columns=COLUMNS)
     for col in ("sentence", "verb_start", "verb_end", "agent_start", "agent_end"):
         out[col] = out[col].astype("int64")

@@ -31,7 +31,6 @@ family unless the lexicon names the ministry.
 """
 from __future__ import annotations
 
-from bisect import bisect_left
 from typing import Any, Sequence
 
 import numpy as np
@@ -45,21 +44,23 @@ from ._sentences import (
     MAX_CHARS,
     MAX_TOKENS,
     Token,
-    actor_head,
+    actors_in,
     appositive_right,
     at_boundary,
     clause_subject,
-    hits_by_unit,
     hits_per_doc,
     left_np,
     lexicon_hits,
+    phrase_actor,
     relative_antecedent,
     right_np,
     skip_auxiliaries,
     skip_summary,
     skip_time_tail,
+    token_span,
     tokens,
     units,
+    units_with_hits,
 )
 
 __all__ = ["attributions", "attribution_table", "plot_attribution", "COLUMNS", "VERB_CLASSES"]
@@ -80,14 +81,6 @@ def _verb_class(stance: str | None) -> Any:
     if stance is None:
         return None
     return "neutral" if stance == "neutral" else "stance"
-
-
-def _token_index(toks: Sequence[Token], starts: list[int], pos: int) -> int:
-    """Index of the token starting at (or containing) character ``pos``."""
-    i = bisect_left(starts, pos)
-    if i < len(toks) and toks[i].start == pos:
-        return i
-    return max(i - 1, 0)
 
 
 def _find_speaker(toks: Sequence[Token], vi: int, vj: int, verb: str, verb_tokens: set[int],
@@ -224,47 +217,32 @@ def attributions(
     texts, ids, sources = corpus.texts, corpus.doc_ids, corpus.docs["source"].tolist()
 
     rows = []
-    for d, doc_units in enumerate(unit_set.by_doc):
+    for d, text, u, in_unit in units_with_hits(unit_set, texts, [start for _, start, _ in v_per_doc]):
         v_lab, v_start, v_end = v_per_doc[d]
-        if not len(v_lab) or not doc_units:
+        sel = [h for h in in_unit if not u.in_quote(int(v_start[h]))]
+        if not sel:
             continue
-        text = texts[d]
-        a_lab, a_start, a_end = a_per_doc[d]
-        v_unit = hits_by_unit(doc_units, v_start)
-        for ui in np.unique(v_unit[v_unit >= 0]):
-            u = doc_units[ui]
-            if u.skip:
+        toks = tokens(text, u.start, u.end)
+        starts = [t.start for t in toks]
+        spans = [(*token_span(toks, starts, int(v_start[h]), int(v_end[h])), h) for h in sel]
+        verb_tokens = {k for vi, vj, _ in spans for k in range(vi, vj)}
+        unit_actors = actors_in(u, *a_per_doc[d])
+        previous = None
+        for vi, vj, h in spans:
+            ve = int(v_end[h])
+            verb = " ".join(text[int(v_start[h]):ve].lower().split())
+            found = _find_speaker(toks, vi, vj, verb, verb_tokens - set(range(vi, vj)), previous)
+            if found is None:
                 continue
-            sel = [h for h in np.flatnonzero(v_unit == ui) if not u.in_quote(int(v_start[h]))]
-            if not sel:
-                continue
-            toks = tokens(text, u.start, u.end)
-            starts = [t.start for t in toks]
-            spans = [(_token_index(toks, starts, int(v_start[h])), int(v_end[h]), h) for h in sel]
-            verb_tokens = {k for vi, ve, _ in spans for k in range(vi, len(toks)) if toks[k].start < ve}
-            in_unit = (a_start >= u.start) & (a_end <= u.end)
-            unit_actors = [(int(a_lab[h]), int(a_start[h]), int(a_end[h])) for h in np.flatnonzero(in_unit)]
-            previous = None
-            for vi, ve, h in spans:
-                vj = vi
-                while vj < len(toks) and toks[vj].start < ve:
-                    vj += 1
-                verb = " ".join(text[int(v_start[h]):ve].lower().split())
-                found = _find_speaker(toks, vi, vj, verb, verb_tokens - set(range(vi, vj)), previous)
-                if found is None:
-                    continue
-                first, end, construction = found
-                s0, s1 = toks[first].start, toks[end - 1].end
-                if any(u.in_quote(p) for p in (s0, s1 - 1)):
-                    continue  # a "speaker" inside a quotation is part of what was said
-                previous = (first, end)
-                inside = [x for x in unit_actors if x[1] >= s0 and x[2] <= s1]
-                head = actor_head(inside, text)
-                rows.append((ids[d], u.sentence, " ".join(text[s0:s1].split()),
-                             a_family[inside[head][0]] if head is not None else None, verb,
-                             v_class[int(v_lab[h])], sources[d],
-                             a_label[inside[head][0]] if head is not None else None, construction,
-                             s0, s1, int(v_start[h]), ve, " ".join(text[u.start:u.end].split())))
+            first, end, construction = found
+            s0, s1 = toks[first].start, toks[end - 1].end
+            if any(u.in_quote(p) for p in (s0, s1 - 1)):
+                continue  # a "speaker" inside a quotation is part of what was said
+            previous = (first, end)
+            family, label = phrase_actor(unit_actors, text, s0, s1, a_family, a_label)
+            rows.append((ids[d], u.sentence, " ".join(text[s0:s1].split()), family, verb,
+                         v_class[int(v_lab[h])], sources[d], label, construction,
+                         s0, s1, int(v_start[h]), ve, " ".join(text[u.start:u.end].split())))
     out = pd.DataFrame(rows, columns=COLUMNS)
     for col in ("sentence", "speaker_start", "speaker_end", "verb_start", "verb_end"):
         out[col] = out[col].astype("int64")

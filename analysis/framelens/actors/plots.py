@@ -15,8 +15,10 @@ from matplotlib.ticker import PercentFormatter
 
 from ..errors import ParameterError
 from ..plots import (
-    _freeze_layout,
+    _axes,
+    _finish,
     _group_colors,
+    _group_legend,
     _literal,
     _new_figure,
     _numeric,
@@ -28,19 +30,6 @@ from ..plots import (
 #: construction colours: agent named (dark, warm) to agent hidden (light, grey)
 CONSTRUCTION_COLORS = {"active": "#d55e00", "passive_agent": "#e69f00", "passive_agentless": "#56b4e9",
                        "intransitive": "#b0b0b0"}
-
-
-def _axes(ax, width: float, height: float):
-    if ax is None:
-        fig = _new_figure(width, height)
-        return fig, fig.add_subplot(), True
-    return _root_figure(ax), ax, False
-
-
-def _finish(fig, own: bool):
-    if own:
-        _freeze_layout(fig)
-    return fig
 
 
 @_styled
@@ -156,13 +145,7 @@ def tone_ranges(tone_df: pd.DataFrame, *, families: Sequence[str] | None = None,
     ax.set_axisbelow(True)
     ax.set_xlabel("Mean VADER compound score of sentences mentioning the family (bar: bootstrap interval)")
     ax.set_title("Tone toward each actor", loc="left", fontweight="bold", parse_math=False)
-    handles = [Line2D([], [], marker="o", ms=4.5, lw=1.3, color=c, label=_literal(g)) for g, c in zip(groups, colors)]
-    if own:
-        ncols = min(len(groups), 3)
-        handles = [h for c in range(ncols) for h in handles[c::ncols]]
-        fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
-    else:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    _group_legend(fig, ax, groups, colors, own, "outside lower center")
     return _finish(fig, own)
 
 

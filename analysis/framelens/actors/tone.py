@@ -49,6 +49,7 @@ from ._sentences import (
     skip_summary,
     tokens,
     units,
+    units_with_hits,
 )
 
 __all__ = ["tone", "descriptors", "sentiment_analyzer", "plot_tone", "plot_descriptors", "TONE_COLUMNS"]
@@ -124,6 +125,15 @@ def _check_int(name: str, value: Any, least: int) -> None:
         raise ParameterError(f"{name} must be an integer ≥ {least}, not {value!r}")
 
 
+def _families(lex: Any, families: Sequence[str] | None) -> list[str]:
+    """The families to report: all of the lexicon's by default; a ParameterError naming the
+    lexicon's families for one it lacks."""
+    fam_ids = lex.family_ids() if families is None else list(families)
+    for f in fam_ids:
+        lex.family(f)
+    return fam_ids
+
+
 def tone(
     corpus: Any,
     lexicon: Any = "conflict_actors",
@@ -185,9 +195,7 @@ def tone(
         raise ParameterError(f"ci must be a float between 0 and 1, not {ci!r}")
     corpus, lex = as_corpus(corpus), as_lexicon(lexicon)
     group_of = corpus.groups(by)  # validates `by` before any work
-    fam_ids = lex.family_ids() if families is None else list(families)
-    for f in fam_ids:
-        lex.family(f)  # a ParameterError naming the families
+    fam_ids = _families(lex, families)
     fam_index = {f: i for i, f in enumerate(fam_ids)}
     unit_set = units(corpus, max_tokens=max_tokens, max_chars=max_chars)
     matcher, hits = lexicon_hits(corpus, lex, engine)
@@ -203,31 +211,27 @@ def tone(
             continue
         text = texts[d]
         where = hits_by_unit(doc_units, start)
-        if window is None:
-            seen: set[tuple[int, int]] = set()
-            for h in range(len(lab)):
-                f = label_family[int(lab[h])]
-                u = int(where[h])
-                if f < 0 or u < 0 or doc_units[u].skip or (u, f) in seen:
-                    continue
+        spans = np.asarray(word_spans(text), dtype=np.int64).reshape(-1, 2) if window is not None else None
+        seen: set[tuple[int, int]] = set()
+        for h in range(len(lab)):
+            f = label_family[int(lab[h])]
+            u = int(where[h])
+            if f < 0 or u < 0 or doc_units[u].skip:
+                continue
+            if window is None:
+                if (u, f) in seen:
+                    continue  # a sentence counts once per family, however many mentions it holds
                 seen.add((u, f))
-                unit = doc_units[u]
-                sums[d, f] += analyzer.polarity_scores(text[unit.start:unit.end])["compound"]
-                counts[d, f] += 1
-        else:
-            spans = np.asarray(word_spans(text), dtype=np.int64).reshape(-1, 2)
-            for h in range(len(lab)):
-                f = label_family[int(lab[h])]
-                u = int(where[h])
-                if f < 0 or u < 0 or doc_units[u].skip:
-                    continue
+                scored = text[doc_units[u].start:doc_units[u].end]
+            else:
                 s, e = int(start[h]), int(end[h])
                 first = int(np.searchsorted(spans[:, 1], s, side="right"))
                 last = int(np.searchsorted(spans[:, 0], e, side="left"))
                 lo = spans[max(first - window, 0), 0] if first < len(spans) else s
                 hi = spans[min(last + window, len(spans)) - 1, 1] if last > 0 else e
-                sums[d, f] += analyzer.polarity_scores(text[min(lo, s):max(hi, e)])["compound"]
-                counts[d, f] += 1
+                scored = text[min(lo, s):max(hi, e)]
+            sums[d, f] += analyzer.polarity_scores(scored)["compound"]
+            counts[d, f] += 1
 
     rng = np.random.default_rng(seed)
     codes, names = pd.factorize(group_of.to_numpy(), sort=True)
@@ -341,9 +345,7 @@ def descriptors(
     _check_int("min_count", min_count, 1)
     corpus, lex = as_corpus(corpus), as_lexicon(lexicon)
     group_of = corpus.groups(by)
-    fam_ids = lex.family_ids() if families is None else list(families)
-    for f in fam_ids:
-        lex.family(f)
+    fam_ids = _families(lex, families)
     unit_set = units(corpus, max_tokens=max_tokens, max_chars=max_chars)
     matcher, hits = lexicon_hits(corpus, lex, engine)
     texts = corpus.texts
@@ -351,41 +353,33 @@ def descriptors(
     records = []  # (group code, family, descriptor, descriptor family or None, example)
     mentions = np.zeros((len(names), len(fam_ids)))
     fam_pos = {f: i for i, f in enumerate(fam_ids)}
-    for d, (lab, start, end) in enumerate(hits_per_doc(hits, len(corpus))):
-        doc_units = unit_set.by_doc[d]
-        if not len(lab) or not doc_units:
-            continue
-        text = texts[d]
-        where = hits_by_unit(doc_units, start)
-        for ui in np.unique(where[where >= 0]):
-            u = doc_units[ui]
-            if u.skip:
+    per_doc = hits_per_doc(hits, len(corpus))
+    for d, text, u, in_unit in units_with_hits(unit_set, texts, [start for _, start, _ in per_doc]):
+        lab, start, end = per_doc[d]
+        toks = tokens(text, u.start, u.end)
+        tok_start = {t.start: i for i, t in enumerate(toks)}
+        for pos, h in enumerate(in_unit):
+            fam = matcher.family_ids[int(lab[h])]
+            if fam not in fam_pos:
                 continue
-            toks = tokens(text, u.start, u.end)
-            tok_start = {t.start: i for i, t in enumerate(toks)}
-            in_unit = np.flatnonzero(where == ui)
-            for pos, h in enumerate(in_unit):
-                fam = matcher.family_ids[int(lab[h])]
-                if fam not in fam_pos:
-                    continue
-                mentions[codes[d], fam_pos[fam]] += 1
-                s = int(start[h])
-                k = tok_start.get(s)
-                if k is None:
-                    continue
-                prev_hit = in_unit[pos - 1] if pos > 0 else None
-                if prev_hit is not None and text[int(end[prev_hit]):s].strip(" -\u2010\u2011") == "" \
-                        and matcher.family_ids[int(lab[prev_hit])] != fam:
-                    # a term of another family used as a modifier: "terrorist regime"
-                    word = " ".join(text[int(start[prev_hit]):int(end[prev_hit])].lower().split())
-                    records.append((codes[d], fam, word, matcher.family_ids[int(lab[prev_hit])],
-                                    " ".join(text[int(start[prev_hit]):int(end[h])].split())))
-                    continue
-                for j in _premodifiers(toks, k):
-                    if prev_hit is not None and toks[j].start < int(end[prev_hit]):
-                        break
-                    records.append((codes[d], fam, toks[j].lower.replace("’", "'"), None,
-                                    " ".join(text[toks[j].start:int(end[h])].split())))
+            mentions[codes[d], fam_pos[fam]] += 1
+            s = int(start[h])
+            k = tok_start.get(s)
+            if k is None:
+                continue
+            prev_hit = in_unit[pos - 1] if pos > 0 else None
+            if prev_hit is not None and text[int(end[prev_hit]):s].strip(" -\u2010\u2011") == "" \
+                    and matcher.family_ids[int(lab[prev_hit])] != fam:
+                # a term of another family used as a modifier: "terrorist regime"
+                word = " ".join(text[int(start[prev_hit]):int(end[prev_hit])].lower().split())
+                records.append((codes[d], fam, word, matcher.family_ids[int(lab[prev_hit])],
+                                " ".join(text[int(start[prev_hit]):int(end[h])].split())))
+                continue
+            for j in _premodifiers(toks, k):
+                if prev_hit is not None and toks[j].start < int(end[prev_hit]):
+                    break
+                records.append((codes[d], fam, toks[j].lower.replace("’", "'"), None,
+                                " ".join(text[toks[j].start:int(end[h])].split())))
     columns = ["group", "family", "descriptor", "count", "count_other", "share", "share_other", "log_odds", "z",
                "cross_family", "descriptor_family", "example"]
     frame = pd.DataFrame(records, columns=["code", "family", "descriptor", "descriptor_family", "example"])

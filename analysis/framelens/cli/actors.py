@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from typing import Any, Callable
 
 from .common import add_input_arguments, emit_table, load_input
 
@@ -107,16 +108,21 @@ def _quietly(func, *args, **kwargs):
     return result
 
 
+def _emit_rows(rows: Any, summarise: Callable[..., Any], args: argparse.Namespace, what: str) -> int:
+    """Write the extractor's rows or, with ``--summary BY``, their per-group table."""
+    if args.summary:
+        emit_table(summarise(rows, by=_by(args.summary)), args.out, what=f"{what} summary")
+    else:
+        emit_table(rows, args.out, what=what)
+    return 0
+
+
 def run_attributions(args: argparse.Namespace) -> int:
     from ..actors import attribution_table, attributions
 
     corpus = load_input(args.input, args)
     rows = _quietly(attributions, corpus, args.lexicon, args.verbs, engine=args.engine)
-    if args.summary:
-        emit_table(attribution_table(rows, by=_by(args.summary)), args.out, what="attribution summary")
-    else:
-        emit_table(rows, args.out, what="attribution")
-    return 0
+    return _emit_rows(rows, attribution_table, args, "attribution")
 
 
 def run_agency(args: argparse.Namespace) -> int:
@@ -125,11 +131,7 @@ def run_agency(args: argparse.Namespace) -> int:
     corpus = load_input(args.input, args)
     rows = _quietly(agency, corpus, args.lexicon, args.harm, harm_family=args.harm_family, story=args.story,
                     engine=args.engine)
-    if args.summary:
-        emit_table(agency_table(rows, by=_by(args.summary)), args.out, what="agency summary")
-    else:
-        emit_table(rows, args.out, what="agency")
-    return 0
+    return _emit_rows(rows, agency_table, args, "agency")
 
 
 def run_tone(args: argparse.Namespace) -> int:

@@ -182,6 +182,22 @@ def _story_record(strata: Strata) -> dict:
     return {k: strata.info[k] for k in keep if k in strata.info}
 
 
+def _result(out: pd.DataFrame, corpus: Any, lex: Any, params: dict, kind: str, strata: Strata) -> ResultTable:
+    """The table with its provenance, which says where the stories came from and how many matched."""
+    record = provenance_record(corpus, lex, params, kind=kind)
+    record["stories"] = _story_record(strata)
+    return result_table(out, record)
+
+
+def _group_index(strata: Strata, name: Any, what: str = "group") -> int:
+    """Position of the group called ``name`` (``groups=``, ``reference=``); a ParameterError naming the
+    groups when it has no documents."""
+    if str(name) not in strata.group_names:
+        raise ParameterError(f"{what} {name!r} has no documents (by={strata.by}); groups: "
+                             f"{', '.join(map(repr, strata.group_names[:20]))}")
+    return strata.group_names.index(str(name))
+
+
 # ---------------------------------------------------------------------------------------------
 # shares
 def standardised_shares(counts: np.ndarray, hits: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -304,9 +320,7 @@ def shares_within(
     out = pd.DataFrame(rows, columns=SHARES_COLUMNS)
     params = {"by": strata.by, "family": fams, "ci": ci, "n_boot": n_boot, "seed": seed, "weights": weights,
               "interval": "percentile, stories resampled (one draw for all groups)", "engine": engine}
-    record = provenance_record(corpus, lex, params, kind="shares_within")
-    record["stories"] = _story_record(strata)
-    return result_table(out, record)
+    return _result(out, corpus, lex, params, "shares_within", strata)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,12 +488,7 @@ def shares_within_test(
     else:
         if isinstance(groups, str) or len(groups) < 2:
             raise ParameterError(f"groups must name at least two groups, not {groups!r}")
-        chosen = []
-        for name in groups:
-            if str(name) not in strata.group_names:
-                raise ParameterError(f"group {name!r} has no documents (by={strata.by}); groups: "
-                                     f"{', '.join(map(repr, strata.group_names[:20]))}")
-            chosen.append(strata.group_names.index(str(name)))
+        chosen = [_group_index(strata, name) for name in groups]
         if len(set(chosen)) != len(chosen):
             raise ParameterError(f"groups names a group twice: {groups!r}")
     kind = test if test != "auto" else ("cmh" if len(chosen) == 2 else "permutation")
@@ -541,9 +550,7 @@ def shares_within_test(
     out = pd.DataFrame(rows)
     params = {"by": strata.by, "family": fams, "groups": names, "test": kind, "n_perm": n_perm if kind != "cmh" else None,
               "seed": seed, "ci": ci, "engine": engine, "correction": False if kind == "cmh" else None}
-    record = provenance_record(corpus, lex, params, kind="shares_within_test")
-    record["stories"] = _story_record(strata)
-    return result_table(out, record)
+    return _result(out, corpus, lex, params, "shares_within_test", strata)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -591,10 +598,7 @@ def decompose(
     fams = resolve_families(lex, family)
     strata = resolve_strata(corpus, by, story, window_days=window_days, threshold=threshold)
     G = len(strata.group_names)
-    if reference is not None and str(reference) not in strata.group_names:
-        raise ParameterError(f"reference group {reference!r} has no documents (by={strata.by}); groups: "
-                             f"{', '.join(map(repr, strata.group_names[:20]))}")
-    ref_index = None if reference is None else strata.group_names.index(str(reference))
+    ref_index = None if reference is None else _group_index(strata, reference, "reference group")
     matrix, label_ids = label_counts(corpus, lex, engine)
     rows = []
     for fam, labels, cols in _family_columns(lex, fams, label_ids):
@@ -618,9 +622,7 @@ def decompose(
     out = pd.DataFrame(rows)
     params = {"by": strata.by, "family": fams, "reference": reference, "engine": engine,
               "weights": "the group's family hits per story"}
-    record = provenance_record(corpus, lex, params, kind="decompose")
-    record["stories"] = _story_record(strata)
-    return result_table(out, record)
+    return _result(out, corpus, lex, params, "decompose", strata)
 
 
 def decomposition(counts_g: np.ndarray, hits_g: np.ndarray, counts_ref: np.ndarray, hits_ref: np.ndarray) -> dict:
@@ -747,9 +749,7 @@ def keyness_within(
     lex = as_lexicon(lexicon) if lexicon is not None else None
     strata = resolve_strata(corpus, by, story, window_days=window_days, threshold=threshold)
     G, K = len(strata.group_names), strata.n_stories
-    if reference is not None and str(reference) not in strata.group_names:
-        raise ParameterError(f"reference group {reference!r} has no documents (by={strata.by}); groups: "
-                             f"{', '.join(map(repr, strata.group_names[:20]))}")
+    ref = None if reference is None else _group_index(strata, reference, "reference group")
     ok = strata.story >= 0
     cell = strata.story * G + strata.group  # (story, group) cell of each document
     if lex is not None:
@@ -775,7 +775,6 @@ def keyness_within(
     story_sums = sp.csr_matrix(group_sums(table, story_of_cell, K))
     grand = np.asarray(table.sum(axis=0)).ravel()
     N = totals.sum()
-    ref = None if reference is None else strata.group_names.index(str(reference))
     pieces = []
     for g in range(G):
         if g == ref:
@@ -817,9 +816,7 @@ def keyness_within(
     params = {"by": strata.by, "lexicon": None if lex is None else lex.name,
               "ngram_range": None if lex is not None else list(ngram_range), "method": method,
               "reference": reference, "min_count": mc, "engine": engine if lex is not None else None}
-    record = provenance_record(corpus, lex, params, kind="keyness_within")
-    record["stories"] = _story_record(strata)
-    return result_table(out, record)
+    return _result(out, corpus, lex, params, "keyness_within", strata)
 
 
 def _term_stats(y_i: Any, y_j: Any, n_i: np.ndarray, n_j: np.ndarray, keep: np.ndarray, grand: np.ndarray,
