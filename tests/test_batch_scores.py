@@ -176,3 +176,13 @@ def test_framelens_compare_reads_what_framelens_score_wrote(archive, tmp_path):
     assert "is batch output (label counts, no texts): give --lexicon, the one it was scored with (conflict_actors" \
         in no_lexicon.stderr and "Traceback" not in no_lexicon.stderr
     assert "what 'framelens score --out' wrote" in " ".join(_cli("compare", "--help", cwd=tmp_path).stdout.split())
+
+
+@pytest.mark.parametrize("name", ["mem.parquet", "mem.csv", "mem.jsonl"])
+def test_compare_on_a_score_table_without_a_manifest_says_what_to_give(archive, tmp_path, name):
+    """framelens score without batch mode writes scores and no manifest: not a corpus, not batch output."""
+    assert _cli("score", str(archive), "-l", LEXICON, "--out", name, cwd=tmp_path).returncode == 0
+    assert not is_batch_output(tmp_path / name)
+    done = _cli("compare", name, "-l", LEXICON, cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{name} holds scores, not documents" in done.stderr and "--jobs N --out DIR/" in done.stderr

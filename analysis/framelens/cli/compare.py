@@ -10,7 +10,7 @@ import argparse
 import re
 import sys
 
-from ..errors import ParameterError
+from ..errors import InputError, ParameterError
 from .common import add_input_arguments, emit_table, load_input
 
 KEYNESS_METHODS = ("log_odds_dirichlet", "chi2", "g2", "cmh")  # cmh: with --within only
@@ -95,13 +95,39 @@ def _load(args: argparse.Namespace):
     from ..batch.scores import is_batch_output, load_scores
 
     if not is_batch_output(args.input):
-        return load_input(args.input, args)
+        try:
+            return load_input(args.input, args)
+        except InputError as exc:
+            if _score_columns(args.input):
+                raise ParameterError(f"{args.input} holds scores, not documents: compare the documents, or a batch "
+                                     "output, whose manifest names its lexicon and inputs (framelens score INPUT "
+                                     "--lexicon L --jobs N --out DIR/)") from exc
+            raise
     scores = load_scores(args.input)
     if not args.lexicon:
         lex = scores.lexicon
         raise ParameterError(f"{args.input} is batch output (label counts, no texts): give --lexicon, the one it was "
                              f"scored with ({lex['name']} {lex['version']}); n-gram keyness needs the documents")
     return scores
+
+
+def _score_columns(path: str) -> bool:
+    """Whether the table at ``path`` has the columns of ``framelens score``'s output (not a corpus)."""
+    from ..readers_stream import delimited_header_row, jsonl_head, parquet_columns
+
+    name = path.lower()
+    try:
+        if name.endswith(".parquet"):
+            columns = parquet_columns(path)
+        elif name.endswith((".csv", ".tsv", ".csv.gz", ".tsv.gz")):
+            columns = delimited_header_row(path, "\t" if ".tsv" in name else ",")
+        elif name.endswith((".jsonl", ".jsonl.gz")):
+            columns = [k for record in jsonl_head(path, 1, 1 << 20) for k in record]
+        else:
+            return False
+    except Exception:  # noqa: BLE001 - only a hint: the reading error stands
+        return False
+    return "tokens" in columns and any(str(c).startswith("count_") for c in columns)
 
 
 def run(args: argparse.Namespace) -> int:
