@@ -18,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import framelens._codepoints as codepoints
+import framelens._match_cache as match_cache
 import framelens.matching as matching
 from framelens.errors import InputError, LexiconError, ParameterError
 from framelens.lexicon.model import Family, Label, Lexicon, Pattern
@@ -307,6 +309,7 @@ def test_hyperscan_compile_failure_names_the_pattern_and_auto_falls_back(monkeyp
     fake = types.SimpleNamespace(**{k: getattr(real, k) for k in dir(real) if not k.startswith("_")})
     fake.Database = RefusingDatabase
     monkeypatch.setattr(matching, "_hs", fake)
+    monkeypatch.setattr(match_cache, "_hs", fake)
     lex = Lexicon("refused", "1", (Family("fam", (lab("ok", "rebels"), lab("bad", P("zzz*", cs=True)))),))
     with pytest.raises(LexiconError, match="fam/bad: pattern 'zzz\\*'.*too large"):
         compile_lexicon(lex, "hyperscan")
@@ -323,7 +326,7 @@ def test_docstring_examples_run():
 # Unicode facts the engines rely on (they would change with a new Unicode database)
 # ---------------------------------------------------------------------------------------------
 def test_unicode_assumptions():
-    kind = matching._code_point_kind()
+    kind = codepoints._code_point_kind()
     word = re.compile(r"\w")
     sep = re.compile(r"[\s\-\u2010\u2011]")
     for cp in range(0x110000):
@@ -332,11 +335,11 @@ def test_unicode_assumptions():
         c = chr(cp)
         k = 1 if word.match(c) else 2 if sep.match(c) else 0
         assert kind[cp] == k, hex(cp)
-        assert matching._is_word_char(c) == (k == 1), hex(cp)
-        f = matching._fold_char(c)
+        assert codepoints._is_word_char(c) == (k == 1), hex(cp)
+        f = codepoints._fold_char(c)
         if f != c:
             # folding keeps the kind, is idempotent, and never happens above U+1FFFF
-            assert kind[ord(f)] == k and matching._fold_char(f) == f and cp < 0x20000, hex(cp)
+            assert kind[ord(f)] == k and codepoints._fold_char(f) == f and cp < 0x20000, hex(cp)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -734,8 +737,10 @@ def test_compiled_databases_are_cached_on_disk(tmp_path, monkeypatch):
     fake = types.SimpleNamespace(**{k: getattr(real, k) for k in dir(real) if not k.startswith("_")})
     fake.Database, fake.__version__ = NoCompile, real.__version__  # the version is part of the key
     monkeypatch.setattr(matching, "_hs", fake)
+    monkeypatch.setattr(match_cache, "_hs", fake)
     second = matching.Matcher(lex, "hyperscan")
     monkeypatch.setattr(matching, "_hs", real)
+    monkeypatch.setattr(match_cache, "_hs", real)
     a, b = first.find_many(texts), second.find_many(texts)
     for field in ("doc", "label", "start", "end", "pattern"):
         assert np.array_equal(getattr(a, field), getattr(b, field))
@@ -756,8 +761,8 @@ def test_fold_table_equals_lower_per_character():
         low = chr(cp).lower()
         if len(low) == 1 and low != chr(cp):
             expected[cp] = low
-    assert matching._fold_table() == expected
-    assert matching._fold_table()[0x3A3] == "σ" and 0x130 not in matching._fold_table()  # Σ; İ lowers to 2
+    assert codepoints._fold_table() == expected
+    assert codepoints._fold_table()[0x3A3] == "σ" and 0x130 not in codepoints._fold_table()  # Σ; İ lowers to 2
 
 
 def test_unicode_tables_are_kept_on_disk_and_rebuilt_when_damaged(tmp_path, monkeypatch):
@@ -765,26 +770,28 @@ def test_unicode_tables_are_kept_on_disk_and_rebuilt_when_damaged(tmp_path, monk
     loaded equals what is built, a damaged or foreign file is built again, and an empty
     FRAMELENS_CACHE_DIR keeps nothing."""
     monkeypatch.setenv("FRAMELENS_CACHE_DIR", str(tmp_path))
-    built = {"kind": matching._build_code_point_kind(), "fold": matching._build_fold_pairs()}
-    specs = {"kind": (matching._build_code_point_kind, np.uint8, 1), "fold": (matching._build_fold_pairs, np.uint32, 2)}
+    built = {"kind": codepoints._build_code_point_kind(), "fold": codepoints._build_fold_pairs()}
+    specs = {"kind": (codepoints._build_code_point_kind, np.uint8, 1),
+             "fold": (codepoints._build_fold_pairs, np.uint32, 2)}
     for name, (build, dtype, ndim) in specs.items():
-        first = matching._unicode_table(name, build, dtype, ndim)
+        first = codepoints._unicode_table(name, build, dtype, ndim)
         path = next((tmp_path / "unicode").glob(f"{name}-py*.npy"))
-        loaded = matching._unicode_table(name, lambda: pytest.fail("built although cached"), dtype, ndim)
+        loaded = codepoints._unicode_table(name, lambda: pytest.fail("built although cached"), dtype, ndim)
         assert np.array_equal(first, built[name]) and np.array_equal(loaded, built[name])
         for damage in (b"not numpy", np.lib.format.MAGIC_PREFIX + b"\x01\x00garbage"):
             path.write_bytes(damage)
-            assert np.array_equal(matching._unicode_table(name, build, dtype, ndim), built[name])
+            assert np.array_equal(codepoints._unicode_table(name, build, dtype, ndim), built[name])
         np.save(path, np.zeros(3, dtype=np.float64))  # a readable array of the wrong kind
-        assert np.array_equal(matching._unicode_table(name, build, dtype, ndim), built[name])
+        assert np.array_equal(codepoints._unicode_table(name, build, dtype, ndim), built[name])
         assert np.load(path).dtype == dtype  # replaced
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.delenv("FRAMELENS_CACHE_DIR")
-    matching._unicode_table("fold", matching._build_fold_pairs, np.uint32, 2)
+    codepoints._unicode_table("fold", codepoints._build_fold_pairs, np.uint32, 2)
     assert len(list((home / ".cache" / "framelens" / "unicode").glob("fold-*.npy"))) == 1  # the default place
     monkeypatch.setenv("FRAMELENS_CACHE_DIR", "")
     shutil.rmtree(home)
-    assert np.array_equal(matching._unicode_table("kind", matching._build_code_point_kind, np.uint8, 1), built["kind"])
+    kind = codepoints._unicode_table("kind", codepoints._build_code_point_kind, np.uint8, 1)
+    assert np.array_equal(kind, built["kind"])
     assert not home.exists()

@@ -38,14 +38,7 @@ characters.
 """
 from __future__ import annotations
 
-import functools
-import hashlib
-import io
-import os
-import platform
 import re
-import sys
-import tempfile
 import threading
 import time
 import unicodedata
@@ -53,11 +46,24 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import accumulate, compress
-from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
+from ._codepoints import (
+    _FIRST_CODE,
+    _PLACEHOLDERS,
+    _SEP_CLASS,
+    _SEP_CODE,
+    _WORD_CODE,
+    _code_point_kind,
+    _equivalents,
+    _fold,
+    _has_astral,
+    _is_word_char,
+    _kind_codes,
+)
+from ._match_cache import _db_cache_path, _load_db, _store_db
 from .errors import LexiconError, ParameterError
 from .lexicon.model import OVERLAP_SCOPES, Lexicon, Pattern
 from .text import text_batches
@@ -71,8 +77,6 @@ __all__ = ["MatchArrays", "Matcher", "available_engines", "compile_lexicon"]
 
 ENGINES = ("hyperscan", "python")
 
-# A separator is any run of these; Python's \s is exactly str.isspace() (NBSP and U+2028 included).
-_SEP_CLASS = r"[\s\-\u2010\u2011]"
 _SEP_RUN = re.compile(_SEP_CLASS + "+")
 # Units of a text for the python engine: word runs, separator runs, any other single character.
 _UNIT_RE = re.compile(r"\w+|" + _SEP_CLASS + r"+|.", re.DOTALL)
@@ -81,120 +85,7 @@ _SEP_KEY = " "  # the key every separator run maps to (no other unit can be a sp
 _DOC_SEP = "\x00"  # joins documents in one hyperscan buffer: no pattern, word or separator holds it
 _CHUNK_CHARS = 1 << 22  # documents are scanned in buffers of about this many characters
 _MEMO_LIMIT = 1_000_000  # distinct text units the python engine remembers
-
-
-def _is_word_char(c: str) -> bool:
-    # Identical to re's \w for str patterns (checked over all code points in the tests).
-    return c.isalnum() or c == "_"
-
-
-# ---------------------------------------------------------------------------------------------
-# Case folding: one character to one character, so offsets and `?` counts never move.
-# ---------------------------------------------------------------------------------------------
-def _fold_char(c: str) -> str:
-    low = c.lower()
-    return low if len(low) == 1 else c
-
-
-@functools.cache
-def _fold_table() -> dict[int, str]:
-    """Code point → folded character, for every character that folds to another one.
-
-    No character above U+1FFFF has a lower-case mapping (checked in the tests).
-    """
-    pairs = _unicode_table("fold", _build_fold_pairs, np.uint32, 2)
-    return dict(zip(pairs[0].tolist(), map(chr, pairs[1].tolist())))
-
-
-def _build_fold_pairs() -> np.ndarray:
-    chars = [chr(cp) for cp in range(1, 0x20000) if not 0xD800 <= cp <= 0xDFFF]
-    # One lower() over all characters apart (U+0000 is not cased, so no Final_Sigma context):
-    # the same as c.lower() for each, ~10× faster than a call per character.
-    lowered = "\x00".join(chars).lower().split("\x00")
-    pairs = [(ord(c), ord(f)) for c, f in zip(chars, lowered) if len(f) == 1 and f != c]
-    return np.array(pairs, dtype=np.uint32).T.copy()
-
-
-def _fold(s: str) -> str:
-    # str.lower() on a whole string applies Final_Sigma and may lengthen İ; translate is per char.
-    return s.lower() if s.isascii() else s.translate(_fold_table())
-
-
-@functools.cache
-def _fold_classes() -> dict[str, tuple[str, ...]]:
-    """Folded character → every character that folds to it (for the hyperscan character classes)."""
-    classes: dict[str, list[str]] = {}
-    for cp, f in _fold_table().items():
-        classes.setdefault(f, [f]).append(chr(cp))
-    return {k: tuple(v) for k, v in classes.items()}
-
-
-@functools.lru_cache(maxsize=4096)  # asked for every character of every pattern
-def _equivalents(c: str, case_sensitive: bool) -> tuple[str, ...]:
-    """The text characters a pattern character matches."""
-    if c in "'’":
-        return ("'", "’")
-    if case_sensitive:
-        return (c,)
-    f = _fold_char(c)
-    return _fold_classes().get(f, (f,))
-
-
-@functools.cache
-def _code_point_kind() -> np.ndarray:
-    """``uint8`` per code point: 0 other, 1 word character (``\\w``), 2 separator character."""
-    return _unicode_table("kind", _build_code_point_kind, np.uint8, 1)
-
-
-def _build_code_point_kind() -> np.ndarray:
-    cps = np.arange(0x110000, dtype=np.uint32)
-    cps[0xD800:0xE000] = 0  # surrogates cannot be decoded; they are "other" like U+0000
-    chars = cps.tobytes().decode("utf-32-le")
-    kind = np.zeros(0x110000, dtype=np.uint8)
-    for m in re.finditer(r"\w+", chars):
-        kind[m.start():m.end()] = 1
-    for m in re.finditer(_SEP_CLASS + "+", chars):
-        kind[m.start():m.end()] = 2
-    return kind
-
-
-def _calibrate_ucs4() -> int | None:
-    """CPython stores a non-ASCII str with 1, 2 or 4 bytes per character (PEP 393), the widest
-    needed, so its size tells whether it holds a character beyond U+FFFF in O(1). The fixed part
-    of that size, or ``None`` where sizes do not follow the rule (another implementation)."""
-    base = sys.getsizeof("\u00e9") - 2
-    rule = all(sys.getsizeof(c * n) == base + (n + 1) * k
-               for c, k in (("\u00e9", 1), ("\u0100", 2), ("\U00010000", 4)) for n in (1, 7))
-    return base if rule else None
-
-
-_UCS4_BASE = _calibrate_ucs4()
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-
-def _has_astral(text: str) -> bool:
-    """Whether a non-ASCII ``text`` holds a character beyond U+FFFF."""
-    if _UCS4_BASE is not None:
-        return sys.getsizeof(text) == _UCS4_BASE + 4 * (len(text) + 1)
-    return _ASTRAL.search(text) is not None
-
-
-# Narrow-mode byte codes for non-ASCII characters no pattern names; literals get codes from 0x83.
-_WORD_CODE, _OTHER_CODE, _SEP_CODE, _FIRST_CODE = 0x80, 0x81, 0x82, 0x83
-
-
-@functools.cache
-def _kind_codes() -> np.ndarray:
-    """The narrow code of every code point by its kind alone (word, separator, other)."""
-    kind = _code_point_kind()
-    return np.where(kind == 1, _WORD_CODE, np.where(kind == 2, _SEP_CODE, _OTHER_CODE)).astype(np.uint8)
-
-
-# Wide-mode placeholders, by (kind, UTF-8 length): the first one no pattern names.
-_PLACEHOLDERS = {
-    (1, 2): "\u01c0\u01c1\u01c2\u02b0", (1, 3): "\u3400\u3401\ua66e", (1, 4): "\U00020000\U00020001",
-    (0, 2): "\u00a7\u00b6\u00a6\u00a9", (0, 3): "\u2021\u2020\u2042", (0, 4): "\U0001f600\U0001f601",
-}
+_CACHE_MIN_SECONDS = 0.05  # databases that compile faster than this are not worth a file
 
 
 # ---------------------------------------------------------------------------------------------
@@ -954,105 +845,6 @@ class Matcher:
 
 
 _ASCII_WORD = np.array([chr(b).isalnum() or b == 0x5F if b < 0x80 else False for b in range(256)], dtype=bool)
-
-
-# ---------------------------------------------------------------------------------------------
-# Compiled Hyperscan databases, cached on disk
-# ---------------------------------------------------------------------------------------------
-_CACHE_MIN_SECONDS = 0.05  # databases that compile faster than this are not worth a file
-_CACHE_FILES = 32
-
-
-def _cache_dir() -> Path | None:
-    """``$FRAMELENS_CACHE_DIR`` (set empty: no cache) or ``$XDG_CACHE_HOME/framelens``
-    (``~/.cache/framelens``)."""
-    env = os.environ.get("FRAMELENS_CACHE_DIR")
-    if env is not None and not env.strip():
-        return None
-    return Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framelens"
-
-
-def _db_cache_path(exprs: list[bytes], flag: int) -> Path | None:
-    """Where the database compiled from these expressions is kept: under ``hyperscan/`` in
-    :func:`_cache_dir`, named by the SHA-256 of the Hyperscan version, the machine, the flags and
-    the expressions."""
-    base = _cache_dir()
-    if base is None:
-        return None
-    h = hashlib.sha256(f"hyperscan {getattr(_hs, '__version__', '?')} {platform.machine()} {flag} {len(exprs)}".encode())
-    for expr in exprs:
-        h.update(len(expr).to_bytes(8, "little"))
-        h.update(expr)
-    return base / "hyperscan" / f"{h.hexdigest()}.hsdb"
-
-
-def _load_db(path: Path):
-    """A cached database, or ``None`` (absent, unreadable, or not usable on this CPU: recompile)."""
-    try:
-        data = path.read_bytes()
-        db = _hs.loadb(data, _hs.HS_MODE_BLOCK)
-        db.scan(b"\x00", match_event_handler=None, scratch=_hs.Scratch(db))  # checks the platform
-        os.utime(path)  # recently used: kept when the cache is pruned
-        return db
-    except Exception:  # noqa: BLE001 - any failure means: compile instead
-        return None
-
-
-def _store_db(path: Path, db) -> None:
-    """Keep a compiled database for the next process, and only the :data:`_CACHE_FILES` most
-    recent ones."""
-    if _write_cache_file(path, _hs.dumpb(db)):
-        try:
-            kept = sorted(path.parent.glob("*.hsdb"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in kept[_CACHE_FILES:]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-
-def _write_cache_file(path: Path, data: bytes) -> bool:
-    """Write a cache file atomically; ``False`` (and nothing left behind) if that fails: a cache
-    is optional."""
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-        tmp = None
-        return True
-    except Exception:  # noqa: BLE001 - a read-only or full disk must not stop the matching
-        return False
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-
-
-def _unicode_table(name: str, build: Callable[[], np.ndarray], dtype: type, ndim: int) -> np.ndarray:
-    """A table of Unicode facts that ``build()`` computes in tens of milliseconds, which every
-    process start would pay: kept in :func:`_cache_dir` under ``unicode/``, per Python version
-    (``re``'s ``\\w``, ``str.lower``) and Unicode version. A file that does not load as such an
-    array (NumPy format, no pickle; ``dtype``, ``ndim`` dimensions) is built again."""
-    base = _cache_dir()
-    version = f"py{sys.version_info[0]}.{sys.version_info[1]}-unicode{unicodedata.unidata_version}"
-    path = None if base is None else base / "unicode" / f"{name}-{version}.npy"
-    if path is not None and path.exists():
-        try:
-            table = np.load(path, allow_pickle=False)
-            if table.dtype == dtype and table.ndim == ndim:
-                return table
-        except Exception:  # noqa: BLE001 - damaged or foreign: build it again
-            pass
-    table = build()
-    if path is not None:
-        buffer = io.BytesIO()
-        np.save(buffer, table, allow_pickle=False)
-        _write_cache_file(path, buffer.getvalue())
-    return table
 
 
 # ---------------------------------------------------------------------------------------------
