@@ -186,3 +186,53 @@ def test_compare_on_a_score_table_without_a_manifest_says_what_to_give(archive, 
     done = _cli("compare", name, "-l", LEXICON, cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"{name} holds scores, not documents" in done.stderr and "--jobs N --out DIR/" in done.stderr
+
+
+def _outputs(notebook: Path) -> dict[str, list]:
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    return {c.id: c.outputs for c in nb.cells if c.cell_type == "code"}
+
+
+def test_the_batch_comparison_report_equals_it_on_the_documents_and_is_byte_identical(archive, tmp_path):
+    """framelens report on a batch output picks the batch_comparison template; its sections equal the
+    same template's on the input file (read as a corpus), and a second run gives the same bytes."""
+    out = tmp_path / "scores"
+    score_files(archive, LEXICON, out, jobs=1, keep=["event"], progress=False)
+    params = ["--param", "n_boot=100", "--param", "n_perm=19", "--param", "story=event", "--param", "date_bin=quarter"]
+    runs = [_cli("report", str(out), "-l", LEXICON, "--out", f"run{i}/report.html", *params, cwd=tmp_path)
+            for i in (1, 2)]
+    on_corpus = _cli("report", str(archive), "-l", LEXICON, "--template", "batch_comparison", "--out",
+                     "corpus/report.html", *params, cwd=tmp_path)
+    for done in (*runs, on_corpus):
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "run1/report.html").read_bytes() == (tmp_path / "run2/report.html").read_bytes()
+    assert (tmp_path / "run1/report.ipynb").read_bytes() == (tmp_path / "run2/report.ipynb").read_bytes()
+    batch, corpus = _outputs(tmp_path / "run1/report.ipynb"), _outputs(tmp_path / "corpus/report.ipynb")
+    # the provenance and the run's own section differ (a batch output names its run and inputs) ...
+    page = (tmp_path / "run1/report.html").read_text(encoding="utf-8")
+    assert "The inputs of the batch run" in page and "348 rows read, 348 documents scored, 0 rejected" in page
+    assert f"batch output {out.name}" in page or f"batch output {out}" in page
+    # ... every comparison is the same, figures included
+    compared = [cid for cid in batch if cid not in ("cell-0002", "cell-0003", "cell-0005")]
+    assert len(compared) >= 7
+    for cid in compared:
+        assert batch[cid] == corpus[cid], cid
+    figures = sum("image/png" in o.get("data", {}) for cid in compared for o in batch[cid])
+    assert figures >= 10  # heatmaps, shares, Fightin' Words, divergence, slant, within-story plots
+    assert not any(o.get("output_type") == "error" for outs in batch.values() for o in outs)
+
+
+def test_text_reports_refuse_a_batch_output(archive, tmp_path):
+    from framelens.reports import run_report
+
+    out = tmp_path / "scores"
+    score_files(archive, LEXICON, out, jobs=1, progress=False)
+    for template in ("source_comparison", "lexicon_validation"):
+        with pytest.raises(ParameterError, match=f"the {template} report needs the documents; use the batch_comparison"):
+            run_report(str(out), LEXICON, "source", tmp_path / "r.html", template=template)
+    with pytest.raises(ParameterError, match="do not apply to"):
+        run_report(str(out), LEXICON, "source", tmp_path / "r.html", template="batch_comparison",
+                   read_options={"text": "body"})
+    assert not (tmp_path / "r.html").exists()

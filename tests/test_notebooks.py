@@ -28,6 +28,7 @@ TEMPLATE_PARAMS = {  # small sizes: the statistics are tested elsewhere, here th
     "source_comparison": {"n_boot": 100, "n_perm": 19, "top_n": 8, "kwic_n": 3, "date_bin": "quarter", "story": "find"},
     "classifier_report": {"n_splits": 3, "n_examples": 1},
     "lexicon_validation": {"per_label": 3},
+    "batch_comparison": {"n_boot": 100, "n_perm": 19, "date_bin": "quarter", "story": "event"},  # on the corpus itself
 }
 CHECK_CALL = re.compile(r"^\s*(check_\w+)\(", re.M)
 

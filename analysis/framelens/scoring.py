@@ -165,9 +165,12 @@ def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str 
 
 
 def count_matrix(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str = "auto") -> tuple[sp.csr_matrix, list[str]]:
-    """Documents × labels hit counts as a sparse matrix, with the label ids of its columns."""
+    """Documents × labels hit counts as a sparse matrix, with the label ids of its columns (also of a
+    batch output's :class:`~framelens.batch.BatchScores`, scored with ``lexicon``)."""
     import scipy.sparse as sp
 
+    if hasattr(corpus, "counts_for"):  # counted when the batch scored the documents
+        return corpus.counts_for(as_lexicon(lexicon))
     corpus, lexicon = as_corpus(corpus), as_lexicon(lexicon)
     hits = _hits(corpus, lexicon, engine)
     n_labels = len(lexicon.label_ids())

@@ -57,12 +57,32 @@ class BatchScores:
         self.counts = counts
         self.tokens = tokens
         self.manifest = manifest
+        self.manifest_path = manifest_path
         self.label_ids = _label_lexicon(manifest).label_ids()
+        self.meta = {"name": f"batch output {output}"}
+        # what reading found is in the run's rejects file (the manifest's counts), not here
+        self.issues = pd.DataFrame(columns=["file", "row", "field", "issue"])
         self._batch = _batch_record(manifest, manifest_path)
         self._groups = grouping_corpus(docs)
 
     def __len__(self) -> int:
         return len(self.docs)
+
+    def subset(self, mask: Any) -> "BatchScores":
+        """The documents selected by a boolean mask (as :meth:`Corpus.subset`)."""
+        keep = np.asarray(mask, dtype=bool)
+        return BatchScores(self.output, self.docs[keep].reset_index(drop=True), self.counts[keep], self.tokens[keep],
+                           self.manifest, self.manifest_path)
+
+    def summary(self) -> pd.DataFrame:
+        """Documents, tokens and dates per source, as :meth:`Corpus.summary` (``empty_texts``: documents
+        without a word token)."""
+        frame = pd.DataFrame({"source": self.docs["source"], "tokens": self.tokens, "date": self.docs["date"],
+                              "empty": self.tokens == 0})
+        return frame.groupby("source", sort=True).agg(
+            docs=("tokens", "size"), tokens=("tokens", "sum"), first_date=("date", "min"),
+            last_date=("date", "max"), empty_texts=("empty", "sum"),
+        )
 
     @property
     def lexicon(self) -> dict:

@@ -15,18 +15,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "before anything runs; a failing cell fails the command and leaves no partial report.",
         epilog="Templates: source_comparison (label shares, keyness, divergence, KWIC evidence, suggested terms), "
                "classifier_report (cross-validated framing classifier vs baselines), lexicon_validation "
-               "(coverage and a seeded KWIC sample for precision checks). "
+               "(coverage and a seeded KWIC sample for precision checks), batch_comparison (label shares, "
+               "keyness of labels, divergence and slant from a batch output's counts, any size). "
                "Example: framelens report sample --lexicon conflict_actors --by source --out report.html "
                "--param n_boot=500",
     )
-    add_input_arguments(p)
+    add_input_arguments(p, scores=True)
     p.add_argument("--lexicon", "-l", metavar="NAME_OR_PATH", help="built-in lexicon name or YAML file")
     p.add_argument("--by", metavar="COLUMN",
                    help="the column (or date bin) whose groups are compared; in classifier_report, the column "
                         "predicted (template default: source)")
     p.add_argument("--out", "-o", metavar="FILE.html", help="the HTML report (required); the notebook goes beside it")
-    p.add_argument("--template", "-t", default="source_comparison", metavar="NAME_OR_PATH",
-                   help="source_comparison (default), classifier_report, lexicon_validation, or an .ipynb path")
+    p.add_argument("--template", "-t", default=None, metavar="NAME_OR_PATH",
+                   help="source_comparison (default), classifier_report, lexicon_validation, batch_comparison "
+                        "(the default when INPUT is what 'framelens score --out' wrote), or an .ipynb path")
     p.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
                    help="a template parameter (repeatable), e.g. families=armed_opposition,government_side or seed=3")
     p.add_argument("--show-code", action="store_true", help="include the code cells in the HTML")
@@ -56,6 +58,10 @@ def run_report_verb(args: argparse.Namespace) -> int:
     from ..errors import ParameterError
     from ..reports import parse_param_strings, run_report, template_parameters
 
+    from ..batch.scores import is_batch_output
+
+    if args.template is None:  # a batch output holds counts, not texts: the template made for it
+        args.template = "batch_comparison" if is_batch_output(args.input) else "source_comparison"
     if args.list_parameters:
         for key, value in template_parameters(args.template).items():
             print(f"{key} = {value!r}")

@@ -179,8 +179,6 @@ def resolve_families(lexicon: Any, family: str | Sequence[str] | None) -> list[s
 def label_counts(corpus: Any, lexicon: Any, engine: str = "auto") -> tuple[sp.csr_matrix, list[str]]:
     """Documents × labels hit counts (``framelens.scoring.count_matrix``; a batch output's
     :class:`~framelens.batch.scores.BatchScores` has them already)."""
-    if hasattr(corpus, "counts_for"):
-        return corpus.counts_for(lexicon)
     from ..scoring import count_matrix
 
     try:

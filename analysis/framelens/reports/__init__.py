@@ -22,7 +22,7 @@ Examples
 --------
 >>> from framelens.reports import list_templates
 >>> list_templates()["name"].tolist()
-['source_comparison', 'classifier_report', 'lexicon_validation']
+['source_comparison', 'classifier_report', 'lexicon_validation', 'batch_comparison']
 """
 from __future__ import annotations
 

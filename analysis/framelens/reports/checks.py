@@ -20,21 +20,29 @@ STORY_COLUMNS = ("story", "event")  # the columns story="auto" looks for, in thi
 
 
 def load_corpus(corpus: Any = SAMPLE, read_options: Mapping[str, Any] | None = None):
-    """The corpus a report runs on: ``"sample"`` (the embedded corpus), a path, a Corpus or a DataFrame.
+    """The corpus a report runs on: ``"sample"`` (the embedded corpus), a path, a Corpus or a DataFrame;
+    or, for a path that :func:`~framelens.batch.score_files` wrote, its :class:`~framelens.batch.BatchScores`
+    (label counts without texts, what the ``batch_comparison`` template reads).
 
     ``read_options`` are keyword arguments of :func:`framelens.read_corpus` (``text``, ``source``,
     ``date`` …). Reading issues stay in ``Corpus.issues``; the report shows them.
     """
     import warnings
 
+    from ..batch.scores import is_batch_output, load_scores
     from ..corpus import Corpus, CorpusWarning, read_corpus
 
-    if isinstance(corpus, Corpus):
+    if isinstance(corpus, Corpus) or hasattr(corpus, "counts_for"):
         return corpus
     if isinstance(corpus, str) and corpus == SAMPLE:
         from ..datasets import load_sample
 
         return load_sample()
+    if isinstance(corpus, (str, Path)) and is_batch_output(corpus):
+        if read_options:
+            raise ParameterError(f"read_options {dict(read_options)} do not apply to {corpus}: a batch output "
+                                 "is read as it was written")
+        return load_scores(corpus)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorpusWarning)  # a report lists the issues in its overview
         return read_corpus(corpus, **dict(read_options or {}))
@@ -43,7 +51,10 @@ def load_corpus(corpus: Any = SAMPLE, read_options: Mapping[str, Any] | None = N
 def _group_sizes(corpus, by: Any) -> pd.DataFrame:
     """Documents and non-empty documents per group (validates ``by``)."""
     keys = corpus.groups(by)
-    nonempty = corpus.docs["text"].str.strip().ne("")
+    if hasattr(corpus, "counts_for"):  # batch scores: a document with text has word tokens
+        nonempty = pd.Series(corpus.tokens > 0, index=keys.index)
+    else:
+        nonempty = corpus.docs["text"].str.strip().ne("")
     return pd.DataFrame({"docs": keys.value_counts(sort=False), "nonempty": keys[nonempty].value_counts(sort=False)}).fillna(0)
 
 
@@ -114,6 +125,10 @@ def validate_parameters(template: str, params: dict[str, Any], corpus, lexicon) 
     holds a story two groups covered, see :func:`story_column`) and each template's own parameters.
     Runs before any kernel starts, so a mistake costs one line, not a failed report.
     """
+    if hasattr(corpus, "counts_for") and template != "batch_comparison":
+        raise ParameterError(f"{corpus.output} is batch output (label counts, no texts): the {template} report "
+                             "needs the documents; use the batch_comparison template (--template batch_comparison), "
+                             "or give the inputs themselves")
     by = params.get("by")
     if "by" in params:
         if not by:

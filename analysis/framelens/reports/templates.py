@@ -32,7 +32,7 @@ def _package_dir() -> Path:
 PACKAGE_DIR = _package_dir()
 # Templates live in the repository's notebooks/ folder (analysis/framelens → the repository root).
 TEMPLATE_DIR = Path(os.environ.get("FRAMELENS_TEMPLATES", PACKAGE_DIR.parents[1] / "notebooks"))
-TEMPLATES = ("source_comparison", "classifier_report", "lexicon_validation")
+TEMPLATES = ("source_comparison", "classifier_report", "lexicon_validation", "batch_comparison")
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off"}
 
@@ -110,7 +110,7 @@ def list_templates() -> pd.DataFrame:
     --------
     >>> from framelens.reports import list_templates
     >>> list_templates()["name"].tolist()
-    ['source_comparison', 'classifier_report', 'lexicon_validation']
+    ['source_comparison', 'classifier_report', 'lexicon_validation', 'batch_comparison']
     """
     rows = []
     for name in TEMPLATES:
