@@ -206,3 +206,16 @@ def test_dates_with_and_without_a_zone_in_one_column_read_in_utc():
     assert c.docs["date"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
         "2024-05-01 00:00", "2024-05-01 10:00", "2024-05-01 10:00", "2024-05-01 09:30"]
     assert str(c.docs["date"].dtype) == "datetime64[ns]" and c.issues.empty
+
+
+def test_groups_of_several_keys_join_each_rows_values_as_text():
+    """The vectorised join gives what a row-wise " | ".join gives, with values that hold the separator,
+    empty ones, missing dates and non-string columns."""
+    corpus = framelens.datasets.load_sample()
+    docs = corpus.docs.assign(kind=["a | b", "", "x", "é"] * (len(corpus) // 4), n=range(len(corpus)))
+    docs.loc[docs.index % 5 == 0, "date"] = pd.NaT
+    frame = framelens.read_corpus(docs).group_frame(["source", "kind", "month", "n"])
+    expected = [" | ".join(map(str, row)) for row in frame.itertuples(index=False)]
+    got = framelens.read_corpus(docs).groups(["source", "kind", "month", "n"])
+    assert got.tolist() == expected and got.name == "source | kind | month | n"
+    assert "(missing)" in " ".join(expected) and any("a | b" in e for e in expected)

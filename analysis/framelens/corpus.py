@@ -138,7 +138,7 @@ class Corpus:
         frame = self.group_frame(by)
         if frame.shape[1] == 1:
             return frame.iloc[:, 0].rename(frame.columns[0])
-        return frame.astype(str).agg(" | ".join, axis=1).rename(" | ".join(frame.columns))
+        return join_keys(frame).rename(" | ".join(frame.columns))
 
     # -- display ----------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
@@ -179,6 +179,21 @@ class Corpus:
 
 
 # ---------------------------------------------------------------------------------------------
+def join_keys(frame: pd.DataFrame) -> pd.Series:
+    """Each row's values as text joined by ``" | "``: the name of a group of several keys.
+
+    Vectorised (``Series.str.cat``): a row-wise ``agg(" | ".join, axis=1)`` costs ~35 µs a row with
+    pandas' string arrays, half a minute for a million documents.
+
+    Examples
+    --------
+    >>> join_keys(pd.DataFrame({"source": ["Wire", "Post"], "month": ["2024-05", "(missing)"]})).tolist()
+    ['Wire | 2024-05', 'Post | (missing)']
+    """
+    columns = [frame[c].astype(str) for c in frame.columns]
+    return columns[0].str.cat(columns[1:], sep=" | ") if len(columns) > 1 else columns[0]
+
+
 def _iso_seconds(dates: pd.Series) -> pd.Series:
     """``dates.dt.strftime("%Y-%m-%dT%H:%M:%S")`` with "" for NaT; numpy's formatter (10× faster)
     for the naive datetime64[ns] column of a Corpus, whose years all have four digits."""

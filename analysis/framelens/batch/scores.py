@@ -8,7 +8,7 @@ the tables they give on the corpus itself: they only ever use each document's la
 token count and its group, which the batch output holds. What needs the texts (n-gram keyness,
 keyword-in-context, finding stories) says so.
 
-Memory: about 8 bytes per document and label with a hit (a sparse matrix), plus the group columns;
+Memory: about 12 bytes per document and label with a hit (a sparse matrix), plus the group columns;
 :func:`~framelens.batch.aggregate` is the way for per-group sums of an output of any size.
 """
 from __future__ import annotations

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ..corpus import join_keys
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def resolve_groups(corpus: Any, by: str | Sequence[str]) -> Groups:
     else:  # a corpus exposing only the documented Corpus.groups(by)
         frame = pd.DataFrame({k: corpus.groups(k).astype(str) for k in keys})
     frame = frame.reset_index(drop=True)
-    joined = frame.iloc[:, 0] if len(keys) == 1 else frame.agg(" | ".join, axis=1)
+    joined = join_keys(frame)
     codes, names = pd.factorize(joined, sort=True)
     codes = np.asarray(codes, dtype=np.int64)
     per_group = frame.groupby(codes, sort=True).first().reset_index(drop=True)
