@@ -20,6 +20,7 @@ import framelens
 from framelens.batch import load_scores, score_files
 from framelens.batch.scores import is_batch_output
 from framelens.compare import decompose
+from framelens.corpus import CorpusWarning
 from framelens.errors import ParameterError
 from framelens.scoring import count_matrix
 
@@ -236,3 +237,38 @@ def test_text_reports_refuse_a_batch_output(archive, tmp_path):
         run_report(str(out), LEXICON, "source", tmp_path / "r.html", template="batch_comparison",
                    read_options={"text": "body"})
     assert not (tmp_path / "r.html").exists()
+
+
+def test_groups_keys_and_reading_issues_of_a_messy_archive(tmp_path):
+    """Found in review: a column the output lacks is an error (not one "(missing)" group), messages name
+    the batch output and its columns, duplicate ids are reported, and an empty and a missing source
+    are one group in the summary as everywhere else."""
+    rows = [{"doc_id": "a", "source": "Wire", "text": "Rebels advanced."},
+            {"doc_id": "b", "source": "", "text": "The army said so."},
+            {"doc_id": "c", "source": None, "text": "Insurgents struck."},
+            {"doc_id": "a", "source": "Post", "text": "Terrorists attacked."}]
+    path = tmp_path / "messy.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    score_files(path, LEXICON, tmp_path / "out", jobs=1, progress=False)
+    scores = load_scores(tmp_path / "out")
+    for key in ("title", "text", "outlet"):
+        with pytest.raises(ParameterError, match=rf"by: no column '{key}' in the batch output; columns: doc_id, "
+                                                 r"source, date, file, row;"):
+            framelens.shares(scores, LEXICON, by=key)
+    assert scores.issues["issue"].tolist() == ["duplicate id: a, kept and counted"] * 2
+    assert scores.issues["row"].tolist() == [1, 4]
+    summary = scores.summary()
+    assert summary.loc["(missing)", "docs"] == 2 and "" not in summary.index
+    with pytest.warns(CorpusWarning, match="duplicate id"):
+        corpus_summary = framelens.read_corpus(pd.DataFrame(rows), on_duplicate="first").summary()
+    assert "" not in corpus_summary.index and corpus_summary.loc["(missing)", "docs"] == 2
+    with pytest.raises(ParameterError, match="no such file or folder"):
+        load_scores(tmp_path / "nowhere")
+
+
+def test_compare_refuses_input_options_on_a_batch_output(scored, tmp_path):
+    done = _cli("compare", str(scored.output), "-l", LEXICON, "--source-column", "lean", "--on-duplicate", "first",
+                cwd=tmp_path)
+    assert done.returncode == 2
+    assert "is batch output, read as it was written: the input options source='lean', on_duplicate='first' " \
+           "do not apply" in done.stderr

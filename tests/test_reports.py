@@ -545,3 +545,24 @@ def test_cli_column_options_reach_the_kernel_as_read_options(tmp_path, monkeypat
     assert f"corpus = {str(tmp_path / 'news.csv')!r}" in seen["source"]
     assert seen["provenance"]["corpus"]["n_docs"] == 3
     assert (tmp_path / "r.html").exists() and (tmp_path / "r.ipynb").exists()
+
+
+def test_a_cell_that_runs_too_long_is_named_with_what_to_change(tmp_path):
+    """A timeout says which cell and section ran over, and how to give it more time or less work."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from framelens.reports import ReportError, run_report
+
+    params = new_code_cell('corpus = "sample"\nseconds = 30')
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[new_markdown_cell("# A report"), params, new_markdown_cell("## 2. The slow part"),
+                             new_code_cell("import time\ntime.sleep(seconds)")],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i}"
+    nbformat.write(nb, tmp_path / "slow.ipynb")
+    with pytest.raises(ReportError, match=r"timed out in cell cell-\d+ \(section '2\. The slow part'\): a cell ran "
+                                          r"longer than 2 s; allow more with --timeout SECONDS"):
+        run_report("sample", out=tmp_path / "slow.html", template=tmp_path / "slow.ipynb", timeout=2, progress=False)
+    assert not (tmp_path / "slow.html").exists()

@@ -112,46 +112,21 @@ class Corpus:
         return Corpus(docs, {**self.meta, "subset_of": self.fingerprint}, ())
 
     # -- grouping ---------------------------------------------------------------------------
-    def _group_column(self, key: str) -> pd.Series:
-        if key in self.docs.columns:
-            col = self.docs[key]
-            if pd.api.types.is_datetime64_any_dtype(col):
-                return col.dt.strftime("%Y-%m-%d").fillna(MISSING_GROUP)
-            return col.astype("string").fillna(MISSING_GROUP).replace("", MISSING_GROUP).astype(str)
-        if key in DATE_BINS:
-            periods = self.docs["date"].dt.to_period(DATE_BINS[key])
-            return periods.astype(str).where(self.docs["date"].notna(), MISSING_GROUP)
-        raise ParameterError(
-            f"by: no column {key!r} in the corpus; columns: {', '.join(map(str, self.docs.columns))}; "
-            f"date bins: {', '.join(DATE_BINS)}"
-        )
-
     def group_frame(self, by: str | Sequence[str]) -> pd.DataFrame:
         """One column per key of ``by`` (a column name or a date bin), aligned with ``docs``."""
-        keys = [by] if isinstance(by, str) else list(by)
-        if not keys:
-            raise ParameterError("by: give at least one column name or date bin")
-        return pd.DataFrame({k: self._group_column(k) for k in keys}, index=self.docs.index)
+        return group_frame(self.docs, by)
 
     def groups(self, by: str | Sequence[str]) -> pd.Series:
         """Group keys per document as strings (several keys joined by " | ")."""
-        frame = self.group_frame(by)
-        if frame.shape[1] == 1:
-            return frame.iloc[:, 0].rename(frame.columns[0])
-        return join_keys(frame).rename(" | ".join(frame.columns))
+        return groups(self.docs, by)
 
     # -- display ----------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
         """Documents, tokens, dates and empty texts per source."""
         from .text import count_tokens
 
-        tokens = pd.Series([count_tokens(t) for t in self.texts], index=self.docs.index)
-        frame = pd.DataFrame({"source": self.docs["source"], "tokens": tokens, "date": self.docs["date"],
-                              "empty": self.docs["text"].str.strip().eq("")})
-        return frame.groupby("source", sort=True).agg(
-            docs=("tokens", "size"), tokens=("tokens", "sum"), first_date=("date", "min"),
-            last_date=("date", "max"), empty_texts=("empty", "sum"),
-        )
+        tokens = np.fromiter((count_tokens(t) for t in self.texts), dtype=np.int64, count=len(self))
+        return source_summary(self.docs, tokens, self.docs["text"].str.strip().eq("").to_numpy())
 
     def __repr__(self) -> str:
         name = self.meta.get("name") or "corpus"
@@ -179,6 +154,52 @@ class Corpus:
 
 
 # ---------------------------------------------------------------------------------------------
+def source_summary(docs: pd.DataFrame, tokens: np.ndarray, empty: np.ndarray) -> pd.DataFrame:
+    """Documents, tokens, first and last date and empty texts per source (the groups of ``by="source"``:
+    an empty and a missing source are both ``"(missing)"``)."""
+    frame = pd.DataFrame({"source": groups(docs, "source").to_numpy(), "tokens": tokens,
+                          "date": docs["date"].to_numpy(), "empty": empty})
+    return frame.groupby("source", sort=True).agg(
+        docs=("tokens", "size"), tokens=("tokens", "sum"), first_date=("date", "min"),
+        last_date=("date", "max"), empty_texts=("empty", "sum"),
+    )
+
+
+def group_column(docs: pd.DataFrame, key: str, *, where: str = "the corpus") -> pd.Series:
+    """Each document's group for ``key``, a column of ``docs`` or a date bin of its ``date``, as text:
+    a date as ``YYYY-MM-DD``, a bin as its period (``2024-05``), a missing or empty value as
+    ``"(missing)"``. ``where`` names ``docs`` in the error for an unknown key."""
+    if key in docs.columns:
+        col = docs[key]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            return col.dt.strftime("%Y-%m-%d").fillna(MISSING_GROUP)
+        return col.astype("string").fillna(MISSING_GROUP).replace("", MISSING_GROUP).astype(str)
+    if key in DATE_BINS and "date" in docs.columns:
+        periods = docs["date"].dt.to_period(DATE_BINS[key])
+        return periods.astype(str).where(docs["date"].notna(), MISSING_GROUP)
+    raise ParameterError(
+        f"by: no column {key!r} in {where}; columns: {', '.join(map(str, docs.columns))}; "
+        f"date bins: {', '.join(DATE_BINS)}"
+    )
+
+
+def group_frame(docs: pd.DataFrame, by: str | Sequence[str], *, where: str = "the corpus") -> pd.DataFrame:
+    """One column per key of ``by`` (a column of ``docs`` or a date bin), aligned with ``docs``
+    (:func:`group_column` for each)."""
+    keys = [by] if isinstance(by, str) else list(by)
+    if not keys:
+        raise ParameterError("by: give at least one column name or date bin")
+    return pd.DataFrame({k: group_column(docs, k, where=where) for k in keys}, index=docs.index)
+
+
+def groups(docs: pd.DataFrame, by: str | Sequence[str], *, where: str = "the corpus") -> pd.Series:
+    """Each document's group as text, several keys joined by ``" | "`` (:func:`group_frame`)."""
+    frame = group_frame(docs, by, where=where)
+    if frame.shape[1] == 1:
+        return frame.iloc[:, 0].rename(frame.columns[0])
+    return join_keys(frame).rename(" | ".join(frame.columns))
+
+
 def join_keys(frame: pd.DataFrame) -> pd.Series:
     """Each row's values as text joined by ``" | "``: the name of a group of several keys.
 

@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..corpus import DATE_BINS, Corpus
+from ..corpus import DATE_BINS, group_frame
 from ..errors import ParameterError
 from ..lexicon import Family, Label, Lexicon
 from ..provenance import provenance
@@ -34,6 +34,8 @@ _SCAN_BATCH = 65_536
 
 def _find_manifest(output: Path) -> tuple[dict, Path]:
     """The manifest of a dataset directory or of a single output file."""
+    if not output.exists():
+        raise ParameterError(f"{output}: no such file or folder")
     path = output / MANIFEST_NAME if output.is_dir() else output.with_name(output.name + ".manifest.json")
     record = Manifest.read_file(path)
     if record is None:
@@ -263,7 +265,7 @@ def _batch_record(record: dict, manifest_path: Path) -> dict:
 
 def _partial_sums(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -> pd.DataFrame:
     """Group keys of a batch (the rules of Corpus.group_frame) and its sums per group."""
-    groups = grouping_corpus(_canonical(frame, value_cols)).group_frame(keys)
+    groups = group_frame(_canonical(frame, value_cols), keys, where="the batch output")
     values = frame[value_cols].astype(np.int64)
     grouped = pd.concat([groups, values], axis=1).groupby(keys, sort=False)
     summed = grouped[value_cols].sum()
@@ -290,12 +292,6 @@ def _canonical(frame: pd.DataFrame, value_cols: Sequence[str]) -> pd.DataFrame:
         if col not in canon.columns and col not in value_cols:
             canon[col] = frame[col]
     return canon
-
-
-def grouping_corpus(canon: pd.DataFrame) -> Corpus:
-    """A Corpus of no text around ``canon``, to group its rows by Corpus' own rules (a kept field
-    named ``title`` stays a group key)."""
-    return Corpus(canon.assign(**{c: "" for c in ("title", "text") if c not in canon.columns}))
 
 
 def _combine(partials: list[pd.DataFrame], *, sort: bool) -> pd.DataFrame:

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .aggregate import (_batch_record, _canonical, _dataset, _find_manifest, _label_lexicon, _output_columns,
-                        _part_files, grouping_corpus)
+from ..corpus import group_frame, groups, source_summary
+from .aggregate import _batch_record, _canonical, _dataset, _find_manifest, _label_lexicon, _output_columns, _part_files
 from .manifest import MANIFEST_NAME
 
 _BATCH_ROWS = 65_536
@@ -60,10 +60,8 @@ class BatchScores:
         self.manifest_path = manifest_path
         self.label_ids = _label_lexicon(manifest).label_ids()
         self.meta = {"name": f"batch output {output}"}
-        # what reading found is in the run's rejects file (the manifest's counts), not here
-        self.issues = pd.DataFrame(columns=["file", "row", "field", "issue"])
+        self.issues = _duplicate_ids(docs)  # unreadable rows are in the run's rejects file, not here
         self._batch = _batch_record(manifest, manifest_path)
-        self._groups = grouping_corpus(docs)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -77,12 +75,7 @@ class BatchScores:
     def summary(self) -> pd.DataFrame:
         """Documents, tokens and dates per source, as :meth:`Corpus.summary` (``empty_texts``: documents
         without a word token)."""
-        frame = pd.DataFrame({"source": self.docs["source"], "tokens": self.tokens, "date": self.docs["date"],
-                              "empty": self.tokens == 0})
-        return frame.groupby("source", sort=True).agg(
-            docs=("tokens", "size"), tokens=("tokens", "sum"), first_date=("date", "min"),
-            last_date=("date", "max"), empty_texts=("empty", "sum"),
-        )
+        return source_summary(self.docs, self.tokens, self.tokens == 0)
 
     @property
     def lexicon(self) -> dict:
@@ -107,10 +100,10 @@ class BatchScores:
 
     def group_frame(self, by: str | Sequence[str]) -> pd.DataFrame:
         """One column per key of ``by`` (an output column or a date bin), as :meth:`Corpus.group_frame`."""
-        return self._groups.group_frame(by)
+        return group_frame(self.docs, by, where="the batch output")
 
     def groups(self, by: str | Sequence[str]) -> pd.Series:
-        return self._groups.groups(by)
+        return groups(self.docs, by, where="the batch output")
 
     def counts_for(self, lexicon: Any) -> tuple[Any, list[str]]:
         """The count matrix and its label ids, once ``lexicon`` is checked to be the one scored with."""
@@ -125,6 +118,16 @@ class BatchScores:
         lex = self.lexicon
         return (f"<BatchScores {self.output}: {len(self):,} documents, {len(self.label_ids)} labels of "
                 f"{lex['name']} {lex['version']}>")
+
+
+def _duplicate_ids(docs: pd.DataFrame) -> pd.DataFrame:
+    """``file, row, field, issue`` for each document whose id another document has too: batch
+    scoring keeps both (an archive's exports overlap), and every comparison counts both."""
+    twice = docs["doc_id"].duplicated(keep=False).to_numpy()
+    rows = docs.loc[twice, ["file", "row"]] if "file" in docs.columns else pd.DataFrame(index=docs.index[twice])
+    return pd.DataFrame({"file": rows.get("file"), "row": rows.get("row"), "field": "doc_id",
+                         "issue": "duplicate id: " + docs.loc[twice, "doc_id"].astype(str) + ", kept and counted"}
+                        ).reset_index(drop=True)[["file", "row", "field", "issue"]]
 
 
 def is_batch_output(path: str | os.PathLike) -> bool:

@@ -32,6 +32,22 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, many: bool = False, 
                        help="duplicate ids: fail (default) or keep the first of each")
 
 
+def read_options(args: argparse.Namespace) -> dict:
+    """The column mapping the user gave (only what differs from read_corpus' defaults)."""
+    options = {}
+    for role in ("text", "source", "id", "date", "title"):
+        value = getattr(args, f"{role}_column", None)
+        if value:
+            options[role] = value
+    if getattr(args, "encoding", "utf-8") != "utf-8":
+        options["encoding"] = args.encoding
+    if getattr(args, "replace_errors", False):
+        options["errors"] = "replace"
+    if getattr(args, "on_duplicate", "error") != "error":
+        options["on_duplicate"] = args.on_duplicate
+    return options
+
+
 def load_input(value: str, args: argparse.Namespace | None = None) -> Corpus:
     """The corpus named on the command line; reading issues are printed to stderr, one per line."""
     if value == SAMPLE:

@@ -11,7 +11,7 @@ import re
 import sys
 
 from ..errors import InputError, ParameterError
-from .common import add_input_arguments, emit_table, load_input
+from .common import add_input_arguments, emit_table, load_input, read_options
 
 KEYNESS_METHODS = ("log_odds_dirichlet", "chi2", "g2", "cmh")  # cmh: with --within only
 METHODS = (*KEYNESS_METHODS, "shares", "divergence", "decompose")
@@ -103,6 +103,11 @@ def _load(args: argparse.Namespace):
                                      "output, whose manifest names its lexicon and inputs (framelens score INPUT "
                                      "--lexicon L --jobs N --out DIR/)") from exc
             raise
+    given = read_options(args)
+    if given:
+        raise ParameterError(f"{args.input} is batch output, read as it was written: the input options "
+                             f"{', '.join(f'{k}={v!r}' for k, v in given.items())} do not apply (they belong to "
+                             "'framelens score')")
     scores = load_scores(args.input)
     if not args.lexicon:
         lex = scores.lexicon

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import add_input_arguments
+from .common import add_input_arguments, read_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="Templates: source_comparison (label shares, keyness, divergence, KWIC evidence, suggested terms), "
                "classifier_report (cross-validated framing classifier vs baselines), lexicon_validation "
                "(coverage and a seeded KWIC sample for precision checks), batch_comparison (label shares, "
-               "keyness of labels, divergence and slant from a batch output's counts, any size). "
+               "keyness of labels, divergence and slant from a batch output's counts, no text read). "
                "Example: framelens report sample --lexicon conflict_actors --by source --out report.html "
                "--param n_boot=500",
     )
@@ -38,22 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_report_verb)
 
 
-def _read_options(args: argparse.Namespace) -> dict:
-    """The column mapping the user gave (only what differs from read_corpus' defaults)."""
-    options = {}
-    for role in ("text", "source", "id", "date", "title"):
-        value = getattr(args, f"{role}_column", None)
-        if value:
-            options[role] = value
-    if getattr(args, "encoding", "utf-8") != "utf-8":
-        options["encoding"] = args.encoding
-    if getattr(args, "replace_errors", False):
-        options["errors"] = "replace"
-    if getattr(args, "on_duplicate", "error") != "error":
-        options["on_duplicate"] = args.on_duplicate
-    return options
-
-
 def run_report_verb(args: argparse.Namespace) -> int:
     from ..errors import ParameterError
     from ..reports import parse_param_strings, run_report, template_parameters
@@ -70,7 +54,7 @@ def run_report_verb(args: argparse.Namespace) -> int:
         raise ParameterError("--out FILE.html is required (the executed notebook is written beside it)")
     params = parse_param_strings(args.param)
     paths = run_report(args.input, args.lexicon, args.by, args.out, template=args.template, params=params,
-                       read_options=_read_options(args) or None, show_code=args.show_code, timeout=args.timeout,
+                       read_options=read_options(args) or None, show_code=args.show_code, timeout=args.timeout,
                        progress=None)
     print(f"wrote {paths.html} and {paths.notebook}", file=sys.stderr)
     return 0

@@ -176,9 +176,14 @@ def _execute(nb, cwd: Path, timeout: int, progress: bool) -> Any:
         if bar is not None:
             bar.update(1)
 
+    running = {}  # the cell being executed: a timeout names it
+
+    def started(cell: Any = None, **_: Any) -> None:
+        running["id"] = getattr(cell, "id", None)
+
     client = NotebookClient(
         nb, timeout=timeout, kernel_name=KERNEL_NAME, record_timing=False, allow_errors=False,
-        resources={"metadata": {"path": str(cwd)}}, on_cell_executed=advance,
+        resources={"metadata": {"path": str(cwd)}}, on_cell_executed=advance, on_cell_start=started,
         extra_arguments=["--HistoryManager.enabled=False"],  # no sqlite history: parallel runs do not lock
     )
     # The kernel's own stderr (ipykernel start-up notes) goes to a file, shown only if the kernel dies.
@@ -191,7 +196,12 @@ def _execute(nb, cwd: Path, timeout: int, progress: bool) -> Any:
         where = f"cell {cell_id}" + (f" (section '{section}')" if section else "")
         raise ReportError(f"the report failed in {where}: {ename}: {evalue}".rstrip(": ")) from exc
     except CellTimeoutError as exc:
-        raise ReportError(f"the report timed out: a cell ran longer than {timeout} s") from exc
+        cell_id = running.get("id")
+        section = _cell_section(nb, cell_id) if cell_id else ""
+        where = f" in cell {cell_id}" + (f" (section '{section}')" if section else "") if cell_id else ""
+        raise ReportError(f"the report timed out{where}: a cell ran longer than {timeout} s; allow more with "
+                          "--timeout SECONDS (timeout= in Python), or lower what costs most there (n_boot, "
+                          "n_perm)") from exc
     except DeadKernelError as exc:
         log.seek(0)
         tail = " | ".join(log.read().decode("utf-8", "replace").strip().splitlines()[-3:])
