@@ -112,6 +112,9 @@ def test_what_needs_the_texts_says_so(scored):
         framelens.keyness(scored, by="source")
     with pytest.raises(ParameterError, match=r"finding stories \(within='story'\)"):
         framelens.keyness(scored, by="source", lexicon=LEXICON, within="story")
+    with pytest.raises(ParameterError, match=r"no column 'nope' in the batch output; .* keep a story column when "
+                                             r"scoring \(--keep-column, keep=\)"):
+        framelens.shares(scored, LEXICON, by="source", within="nope")
     for call in (lambda: framelens.score(scored, LEXICON, by="source"), lambda: framelens.match(scored, LEXICON),
                  lambda: framelens.kwic(scored, "rebels")):
         with pytest.raises(ParameterError, match=r"per-document scores already.*framelens\.batch\.aggregate"):

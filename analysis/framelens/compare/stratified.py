@@ -125,6 +125,10 @@ def resolve_strata(corpus: Any, by: str | Sequence[str] = "source", story: Any =
         info["story_params"] = found.params
     elif isinstance(story, str):
         if story not in docs.columns:
+            if hasattr(corpus, "counts_for"):  # a batch output: stories cannot be found without texts
+                raise ParameterError(f"story: no column {story!r} in the batch output; columns: "
+                                     f"{', '.join(map(str, docs.columns))}; keep a story column when scoring "
+                                     "(--keep-column, keep=)")
             raise ParameterError(f"story: no column {story!r} in the corpus; columns: "
                                  f"{', '.join(map(str, docs.columns))}; pass story=None to find stories")
         labels, info["story_source"] = docs[story], f"column {story!r}"
