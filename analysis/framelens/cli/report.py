@@ -39,10 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_report_verb(args: argparse.Namespace) -> int:
+    from ..batch.scores import is_batch_output
     from ..errors import ParameterError
     from ..reports import parse_param_strings, run_report, template_parameters
-
-    from ..batch.scores import is_batch_output
 
     if args.template is None:  # a batch output holds counts, not texts: the template made for it
         args.template = "batch_comparison" if is_batch_output(args.input) else "source_comparison"
