@@ -27,7 +27,7 @@ from ..errors import ParameterError
 from ..lexicon import Family, Label, Lexicon
 from ..provenance import provenance
 from ..results import ResultTable, result_table
-from .manifest import MANIFEST_NAME, Manifest
+from .manifest import Manifest, manifest_path
 
 _SCAN_BATCH = 65_536
 
@@ -36,7 +36,7 @@ def _find_manifest(output: Path) -> tuple[dict, Path]:
     """The manifest of a dataset directory or of a single output file."""
     if not output.exists():
         raise ParameterError(f"{output}: no such file or folder")
-    path = output / MANIFEST_NAME if output.is_dir() else output.with_name(output.name + ".manifest.json")
+    path = manifest_path(output)
     record = Manifest.read_file(path)
     if record is None:
         raise ParameterError(f"{output}: no batch manifest ({path.name}); is this the output of framelens.batch.score_files?")

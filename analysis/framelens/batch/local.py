@@ -39,7 +39,8 @@ from .._version import __version__
 from ..errors import ParameterError
 from ..io_utils import TABLE_FORMATS, atomic_path, plain_permissions, shows_progress, write_table
 from ..lexicon import Lexicon
-from .manifest import REJECTS_DIR, REJECTS_NAME, Manifest, fingerprint_input, release_inherited_locks, run_lock
+from .manifest import (REJECTS_DIR, REJECTS_NAME, Manifest, fingerprint_input, manifest_path, release_inherited_locks,
+                       run_lock)
 from .sources import Chunk, Columns, Limits, Records, check_columns, expand_inputs, iter_chunks, parse_chunk
 
 PART_FORMATS = {"parquet": ".parquet", "csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl"}
@@ -47,6 +48,8 @@ PART_FORMATS = {"parquet": ".parquet", "csv": ".csv", "tsv": ".tsv", "jsonl": ".
 # Parquet encoding is done once, when the parts are assembled (see _ParquetAssembler).
 PART_FORMATS_INTERNAL = {**PART_FORMATS, "arrow": ".arrow"}
 EXTRA_COLUMNS = ("date", "file", "row")  # what batch rows carry beyond framelens.score's columns
+DEFAULT_CHUNK_SIZE = 10_000
+DEFAULT_CHUNK_BYTES = 16 * 2**20  # ~6 × this in memory per worker while a chunk is scored
 
 
 def row_key_columns(keep: Sequence[str] = ()) -> list[str]:
@@ -59,8 +62,6 @@ def _empty_table(keep: Sequence[str], labels: Sequence[str]):
     """An output table without rows, with the columns and types of :func:`score_records`'s."""
     scores = [f"{kind}_{lab}" for kind in ("count", "rate", "share") for lab in labels]
     return _part_schema(tuple([*row_key_columns(keep), "tokens", "hits", *scores])).empty_table()
-DEFAULT_CHUNK_SIZE = 10_000
-DEFAULT_CHUNK_BYTES = 16 * 2**20  # ~6 × this in memory per worker while a chunk is scored
 
 
 @dataclass(frozen=True)
@@ -460,7 +461,7 @@ class _Layout:
 
     @property
     def manifest_path(self) -> Path:
-        return self.output.with_name(self.output.name + ".manifest.json") if self.single_file else self.work / "_manifest.json"
+        return manifest_path(self.output, self.single_file)  # a directory is its own work folder
 
     @property
     def rejects_path(self) -> Path:
@@ -788,7 +789,7 @@ def _merge_parts(layout: _Layout, parts: list[dict], empty: Callable[[], Any]) -
     if not files:
         _write_part(empty(), layout.output, fmt)
         return
-    header = _csv_header(files[0], fmt) if files and fmt in ("csv", "tsv") else b""
+    header = _csv_header(files[0], fmt) if fmt in ("csv", "tsv") else b""
     with atomic_path(layout.output) as tmp, open(tmp, "wb") as out:
         for i, f in enumerate(files):
             with open(f, "rb") as src:

@@ -48,6 +48,16 @@ REJECTS_DIR = "_rejects"
 SCHEMA_VERSION = 1
 HEAD_TAIL = 2**20
 FINGERPRINT_METHODS = ("head-tail", "full")
+SINGLE_FILE_MANIFEST = ".manifest.json"  # beside a single output file: scores.csv → scores.csv.manifest.json
+
+
+def manifest_path(output: Path, single_file: bool | None = None) -> Path:
+    """The manifest of the batch output ``output``: ``_manifest.json`` inside a dataset directory,
+    ``<output>.manifest.json`` beside a single file. ``single_file=None``: decided by whether
+    ``output`` is a directory now."""
+    if single_file is None:
+        single_file = not output.is_dir()
+    return output.with_name(output.name + SINGLE_FILE_MANIFEST) if single_file else output / MANIFEST_NAME
 
 
 def _now() -> str:

@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..corpus import group_frame, groups, source_summary
 from .aggregate import _batch_record, _canonical, _dataset, _find_manifest, _label_lexicon, _output_columns, _part_files
-from .manifest import MANIFEST_NAME
+from .manifest import manifest_path
 
 _BATCH_ROWS = 65_536
 
@@ -135,9 +135,7 @@ def is_batch_output(path: str | os.PathLike) -> bool:
     """Whether ``path`` is what :func:`~framelens.batch.score_files` wrote: a directory with a manifest,
     or a single output file with its ``.manifest.json`` beside it."""
     path = Path(path)
-    if path.is_dir():
-        return (path / MANIFEST_NAME).is_file()
-    return path.is_file() and path.with_name(path.name + ".manifest.json").is_file()
+    return path.exists() and manifest_path(path).is_file()
 
 
 def load_scores(output: str | os.PathLike, *, lexicon: Any = None) -> BatchScores:
