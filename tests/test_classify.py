@@ -176,6 +176,12 @@ def test_a_model_needs_the_column_it_was_trained_on(sample):
     with pytest.raises(InputError, match="trained on the column 'title'"):
         clf.predict(pd.DataFrame({"text": ["Rebels advance"]}))
     assert len(clf.predict(pd.DataFrame({"title": ["Rebels advance"]}))) == 1
+    # a file read without headlines still has a (blank) title column: refused, not predicted from the priors
+    untitled = framelens.read_corpus(pd.DataFrame({"text": ["Rebels advance on the town.", "The army held."]}))
+    with pytest.raises(InputError, match="every text the model reads is empty.*column 'title'"):
+        clf.predict_table(untitled)
+    with pytest.warns(ClassifierWarning, match="1 empty text"):  # some blank titles: predicted, with a warning
+        assert len(clf.predict(pd.DataFrame({"title": ["Rebels advance", ""]}))) == 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,6 +197,14 @@ def no_fitting(monkeypatch):
 
     monkeypatch.setattr("sklearn.linear_model.LogisticRegression.fit", refuse)
     return calls
+
+
+def test_texts_without_any_feature_are_an_input_error():
+    one_letter = _frame(["a b c", "d e f"] * 3, ["x", "y"] * 3)  # word n-grams need tokens of 2+ characters
+    with pytest.raises(InputError, match="field 'text': no word features in the 6 training texts"):
+        Classifier().fit(one_letter, target="label")
+    with pytest.raises(InputError, match="no word features.*min_df=50"):
+        Classifier(min_df=50).fit(_frame(["ab cd", "de fg"] * 3, ["x", "y"] * 3), target="label")
 
 
 def test_one_class_is_an_error(no_fitting):
@@ -323,6 +337,17 @@ def test_stance_target_is_tested_on_unseen_outlets(sample):
         evaluate(Classifier(), sample, target="lean", groups="event", cv=3, k=0)
 
 
+def test_groups_that_a_split_does_not_use_are_reported_not_recorded(sample):
+    events = sample.docs.set_index("doc_id")["event"]
+    for split in ("outlet", "stratified"):
+        with pytest.warns(ClassifierWarning) as caught:
+            result = evaluate(Classifier(), sample, target="lean", groups="event", split=split, cv=2, k=0)
+        assert any(f"groups='event' is not used by the {split} split" in str(w.message) for w in caught)
+        assert result.params["groups"] is None and result.metrics()["groups"] is None
+        spread = result.predictions.assign(event=lambda d: d["doc_id"].map(events)).groupby("event")["fold"].nunique()
+        assert (spread == 2).any()  # what the note says: reports of one event in both folds
+
+
 def test_outlet_split_tolerates_a_few_off_label_documents():
     from framelens.classify.evaluate import _is_outlet_level, make_folds
 
@@ -386,12 +411,58 @@ def test_binary_explanations_match_decision_function():
     assert np.allclose(weights["gov"], -weights["opp"])  # one weight vector, shown with both signs
 
 
+def test_naive_bayes_explanations_add_up_to_its_decision_function(sample):
+    nb = Classifier(estimator="nb").fit(sample, target="lean")
+    docs = sample.docs.iloc[:3]
+    scores = nb.decision_function(docs)
+    joint = nb.estimator_.predict_joint_log_proba(nb.transform_texts(docs))  # sklearn's own scores
+    assert np.allclose(scores, joint - joint.mean(axis=1, keepdims=True))
+    assert (nb.classes_[scores.argmax(axis=1)] == nb.predict(docs)).all()
+    why = explain(nb, docs, k=None)
+    for i, doc_id in enumerate(docs["doc_id"]):
+        part = why[why["doc_id"] == doc_id]
+        cls = part["class"].iloc[0]
+        assert why.attrs["scores"][doc_id] == pytest.approx(scores[i, list(nb.classes_).index(cls)])
+
+
+def test_prediction_and_explanation_tables_carry_provenance(lean_model, sample):
+    import hashlib
+
+    lexicon = framelens.load_lexicon("conflict_actors")
+    tables = ((lean_model.predict_table(sample), "predict"), (explain(lean_model, sample, doc="kv0001"), "explain"))
+    for table, kind in tables:
+        record = table.attrs["framelens"]
+        assert record["kind"] == kind and record["corpus"]["sha256"] == sample.fingerprint
+        assert record["lexicon"]["sha256"] == lexicon.fingerprint
+        model = record["params"]["model"]
+        assert model["training"]["data_sha256"] == lean_model.training_["data_sha256"]
+        assert model["training"]["target"] == "lean" and model["params"]["C"] == 1.0
+        assert record["framelens_version"] == framelens.__version__
+    texts = ["Rebels advance.", "The army said so."]
+    record = lean_model.predict_table(texts).attrs["framelens"]
+    digest = hashlib.sha256("".join(f"{t}\x1f\x1e" for t in texts).encode()).hexdigest()
+    assert "corpus" not in record and record["params"]["input"] == {"n_docs": 2, "text_column": None, "sha256": digest}
+
+
+def test_evaluation_tables_carry_provenance(source_eval, sample):
+    tables = [source_eval.summary, source_eval.folds, source_eval.per_class, source_eval.confusion,
+              source_eval.predictions, source_eval.top_features, *source_eval.confusions.values()]
+    for table in tables:
+        record = table.attrs["framelens"]
+        assert record["corpus"]["sha256"] == sample.fingerprint and record["params"]["seed"] == 0
+        assert record["params"]["groups"] == "event" and record["kind"].startswith("evaluate_")
+    assert source_eval.confusion.reset_index().attrs["framelens"]["kind"] == "evaluate_confusion_model"
+
+
 def test_top_features_of_lean_model_name_planted_labels(lean_model):
     top = top_features(lean_model, k=10)
     opp = set(top.loc[top["class"] == "pro_opposition", "feature"])
     assert "lexicon:armed_opposition__freedom_fighters" in opp and top["is_lexicon"].any()
     with pytest.raises(InputError, match="no document with id 'nope'"):
         explain(lean_model, framelens.datasets.load_sample(), doc="nope")
+    for bad in (0, -1):  # -1 used to drop the last feature silently, 0 to return nothing
+        with pytest.raises(ParameterError, match="k must be an integer ≥ 1"):
+            explain(lean_model, ["The regime shelled the town."], k=bad)
 
 
 def test_sentence_corpus(sample):
@@ -440,3 +511,37 @@ def test_cli_train_predict_explain_evaluate(tmp_path, capsys):
     with pytest.raises(ParameterError, match="unknown preset"):
         _cli(["train", "sample", "--target", "lean", "--preset", "nope", "--out", str(tmp_path / "x")])
     assert not (tmp_path / "x").exists()
+
+
+def test_cli_outputs_carry_provenance_and_errors_name_the_file(tmp_path, sample):
+    import hashlib
+    import json
+
+    out = tmp_path / "lean"
+    assert _cli(["train", "sample", "--target", "lean", "--no-evaluate", "--out", str(out)]) == 0
+    digest = hashlib.sha256((out / "model.skops").read_bytes()).hexdigest()
+    for verb, extra in (("predict", []), ("explain", ["--doc", "kv0001"])):
+        assert _cli([verb, str(out), "sample", *extra, "--out", str(tmp_path / f"{verb}.csv")]) == 0
+        record = json.loads((tmp_path / f"{verb}.csv.provenance.json").read_text())
+        assert record["kind"] == verb and record["corpus"]["sha256"] == sample.fingerprint
+        assert record["params"]["model_file"]["sha256"] == digest
+    assert _cli(["evaluate", "sample", "--target", "source", "--groups", "event", "--cv", "2",
+                 "--details", str(tmp_path / "d")]) == 0
+    for part in ("per_class", "confusion", "features", "predictions"):
+        record = json.loads((tmp_path / f"d_{part}.csv.provenance.json").read_text())
+        assert record["corpus"]["sha256"] == sample.fingerprint and record["params"]["cv"] == 2
+    csv = tmp_path / "articles.csv"
+    sample.docs.drop(columns="lean").to_csv(csv, index=False)
+    with pytest.raises(InputError, match=r"articles\.csv, field 'lean': no target column 'lean'"):
+        _cli(["train", str(csv), "--target", "lean", "--out", str(tmp_path / "x")])
+    with pytest.raises(InputError, match=r"articles\.csv, field 'lean': no target column 'lean'"):
+        _cli(["evaluate", str(csv), "--target", "lean"])
+    (tmp_path / "taken.csv").write_text("x")
+    with pytest.raises(InputError, match=r"taken\.csv: --out must be a folder"):
+        _cli(["train", "sample", "--target", "lean", "--out", str(tmp_path / "taken.csv")])
+    titles = tmp_path / "titles"
+    assert _cli(["train", "sample", "--target", "lean", "--text-field", "title", "--no-evaluate",
+                 "--out", str(titles)]) == 0
+    pd.DataFrame({"text": ["Rebels advance."]}).to_csv(tmp_path / "new.csv", index=False)
+    with pytest.raises(InputError, match=r"new\.csv, field 'title': every text the model reads is empty"):
+        _cli(["predict", str(titles), str(tmp_path / "new.csv")])

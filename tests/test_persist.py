@@ -97,6 +97,30 @@ def test_model_card_records_data_lexicon_parameters_and_metrics(saved, sample):
     assert sample.fingerprint in md and "## Limitations" in md and "| lexicon_only |" in md
 
 
+def test_card_metrics_name_the_data_and_model_they_describe(saved, sample):
+    model, _, folder = saved
+    ev = read_model_card(folder)["evaluation"]
+    assert "mismatch" not in ev and "Warning" not in (folder / "model_card.md").read_text()
+    assert ev["data_sha256"] == model.training_["data_sha256"] and ev["corpus"]["sha256"] == sample.fingerprint
+    assert ev["model"]["lexicon"] == "conflict_actors" and ev["model"]["C"] == 1.0
+
+
+def test_an_evaluation_of_another_model_is_flagged_in_the_card(tmp_path, sample):
+    from framelens.classify import ClassifierWarning
+
+    # the baseline's lexicon is not the model's: Classifier() has none
+    other = evaluate(Classifier(C=4.0), sample, target="source", groups="event", cv=2, k=0, lexicon="conflict_actors")
+    assert other.params["model"]["lexicon"] is False and other.params["baseline_lexicon"] == "conflict_actors"
+    model = Classifier(lexicon="conflict_actors").fit(sample, target="lean")
+    with pytest.warns(ClassifierWarning, match="does not describe this model"):
+        folder = save_model(model, tmp_path / "m", evaluation=other)
+    mismatch = read_model_card(folder)["evaluation"]["mismatch"]
+    assert any("other texts or labels" in m for m in mismatch) and any("predicts 'source'" in m for m in mismatch)
+    assert any('C=4.0 (this model: 1.0)' in m and 'lexicon=false (this model: "conflict_actors")' in m
+               for m in mismatch)
+    assert "**Warning: these metrics do not describe this model:**" in (folder / "model_card.md").read_text()
+
+
 def test_cards_are_identical_on_rerun_except_the_date(tmp_path):
     first = train_default_models(tmp_path / "a", ["sample_lean"])[0]
     second = train_default_models(tmp_path / "b", ["sample_lean"])[0]
@@ -192,3 +216,80 @@ def test_other_bad_files(tmp_path):
 def test_allow_list_is_explicit():
     assert "framelens.classify.model.Classifier" in ALLOWED_TYPES
     assert not any(t.startswith(("os.", "posix.", "subprocess.", "builtins.eval", "builtins.exec")) for t in ALLOWED_TYPES)
+
+
+# ---------------------------------------------------------------------------------------------
+# damaged or edited files: a located InputError at load time, never a traceback at predict time
+# ---------------------------------------------------------------------------------------------
+def _rewrite(file: Path, edit) -> None:
+    """Rewrite a skops zip, ``edit(members, schema)`` changing its members in place."""
+    with zipfile.ZipFile(file) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    schema = json.loads(members["schema.json"])
+    edit(members, schema)
+    members["schema.json"] = json.dumps(schema).encode()
+    with zipfile.ZipFile(file, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def _npy(array) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+@pytest.fixture()
+def source_model_file(tmp_path, sample):
+    folder = save_model(Classifier().fit(sample, target="source"), tmp_path / "m")
+    return folder / "model.skops"
+
+
+def test_a_damaged_card_is_a_located_input_error(source_model_file):
+    card = source_model_file.with_name("model_card.json")
+    card.write_text(card.read_text()[:200])
+    with pytest.raises(InputError, match=r"model_card\.json: damaged model card"):
+        read_model_card(source_model_file.parent)
+
+
+def test_a_damaged_array_is_a_located_input_error(source_model_file):
+    def garble(members, schema):
+        coef = schema["content"]["content"]["estimator_"]["content"]["content"]["coef_"]["file"]
+        members[coef] = b"not an array"
+
+    _rewrite(source_model_file, garble)
+    with pytest.raises(InputError, match=r"model\.skops: damaged model file"):
+        load_model(source_model_file)
+
+
+def test_a_model_stripped_of_its_fitted_estimator_is_refused_at_load(source_model_file, sample):
+    _rewrite(source_model_file, lambda members, schema: schema["content"]["content"].pop("estimator_"))
+    with pytest.raises(InputError, match="damaged model file: the classifier lacks its fitted estimator_"):
+        load_model(source_model_file)
+
+
+def test_weights_that_do_not_fit_the_features_are_refused_at_load(source_model_file):
+    def shorten(members, schema):
+        node = schema["content"]["content"]["estimator_"]["content"]["content"]["coef_"]
+        coef = np.load(__import__("io").BytesIO(members[node["file"]]))
+        members[node["file"]] = _npy(coef[:, :-3])
+
+    _rewrite(source_model_file, shorten)
+    with pytest.raises(InputError, match=r"damaged model file: its weights have shape \(6, \d+\)"):
+        load_model(source_model_file)
+
+
+def test_lexicon_scales_that_do_not_fit_the_labels_are_refused_at_load(tmp_path, sample):
+    folder = save_model(Classifier(lexicon="conflict_actors").fit(sample, target="lean"), tmp_path / "m")
+    n_labels = sum(1 for _ in framelens.load_lexicon("conflict_actors").iter_labels())
+
+    def shorten(members, schema):
+        block = schema["content"]["content"]["features_"]["content"][1]["content"]["transformer"]
+        node = block["content"]["content"]["scale_"]
+        members[node["file"]] = _npy(np.load(__import__("io").BytesIO(members[node["file"]]))[:-1])
+
+    _rewrite(folder / "model.skops", shorten)
+    with pytest.raises(InputError, match=f"its lexicon block has {n_labels - 1} scales for {n_labels} features"):
+        load_model(folder)

@@ -32,7 +32,9 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from ..corpus import Corpus
 from ..errors import InputError, ParameterError
 from ..provenance import provenance
-from .model import Classifier, ClassifierWarning, _as_target, _column_texts, check_training_data, resolve_lexicon
+from ..results import result_table
+from .model import (Classifier, ClassifierWarning, _as_target, _column_texts, check_training_data, fingerprint_texts,
+                    resolve_lexicon)
 
 __all__ = ["Evaluation", "evaluate", "make_folds", "SPLITS"]
 
@@ -161,9 +163,14 @@ class Evaluation:
     split : str
         The split used: ``stratified``, ``group`` or ``outlet``.
     params : dict
-        ``target, groups, split, cv, seed, k`` and the model's resolved parameters.
+        ``target, groups, split, cv, seed, k``, the model's resolved parameters (``model``), the
+        baseline's lexicon, ``n_docs`` and ``data_sha256`` (the texts and labels evaluated, as in
+        ``Classifier.training_``).
     notes : list of str
         What the caller should know (documents left out, split chosen automatically …).
+    provenance : dict
+        Corpus and lexicon fingerprints, the run's parameters and versions; every table above
+        carries it in ``attrs["framelens"]`` (with a ``kind``), so files written from them do too.
     """
 
     summary: pd.DataFrame
@@ -186,7 +193,9 @@ class Evaluation:
             "support": int(r["support"])} for _, r in self.per_class[self.per_class["model"] == "model"].iterrows()}
         return {"target": self.params.get("target"), "groups": self.params.get("groups"), "split": self.split,
                 "cv": self.params.get("cv"), "seed": self.params.get("seed"), "summary": summary,
-                "per_class": per_class, "notes": list(self.notes)}
+                "per_class": per_class, "notes": list(self.notes), "corpus": self.provenance.get("corpus"),
+                "n_docs": self.params.get("n_docs"), "data_sha256": self.params.get("data_sha256"),
+                "model": self.params.get("model"), "baseline_lexicon": self.params.get("baseline_lexicon")}
 
     def __repr__(self) -> str:
         table = self.summary[["macro_f1", "macro_f1_std", "accuracy", "balanced_accuracy"]].round(3).to_string()
@@ -239,7 +248,8 @@ def _summarise(folds: pd.DataFrame) -> pd.DataFrame:
         rows[name] = row
     cols = ["macro_f1", "macro_f1_std", "accuracy", "accuracy_std", "balanced_accuracy", "balanced_accuracy_std",
             "n_folds"]
-    return pd.DataFrame.from_dict(rows, orient="index")[cols].rename_axis("model")
+    out = pd.DataFrame.from_dict(rows, orient="index")[cols].rename_axis("model")
+    return out.astype({"n_folds": "int64"})  # a count: 5, not 5.0 (from_dict made the column float)
 
 
 def evaluate(model: Classifier, corpus: Corpus | pd.DataFrame, target: str, groups: str | None = None, *,
@@ -292,6 +302,8 @@ def evaluate(model: Classifier, corpus: Corpus | pd.DataFrame, target: str, grou
         raise ParameterError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     if not isinstance(cv, (int, np.integer)) or cv < 2:
         raise ParameterError(f"cv must be an integer ≥ 2, not {cv!r}")
+    if not isinstance(k, (int, np.integer)) or k < 0:
+        raise ParameterError(f"k must be an integer ≥ 0 (0: no top features), not {k!r}")
     corpus = as_corpus(corpus)
     params = model.resolved_params()
     docs = corpus.docs
@@ -322,6 +334,12 @@ def evaluate(model: Classifier, corpus: Corpus | pd.DataFrame, target: str, grou
             notes.append(f"{target!r} is constant within each outlet: testing on unseen outlets (split='outlet')")
     if chosen == "group" and groups is None:
         raise ParameterError("split='group' needs groups= (a column such as a story or event id)")
+    if groups is not None and chosen != "group":
+        # these splits do not keep a group on one side: say so, rather than report folds "grouped by" it
+        msg = (f"groups={groups!r} is not used by the {chosen} split: documents of one {groups} sit in training and "
+               f"test folds alike (split='group' keeps them together)")
+        notes.append(msg)
+        warnings.warn(msg, ClassifierWarning, stacklevel=2)
     if outlet_level and chosen in ("group", "stratified"):
         msg = (f"{target!r} is constant within each outlet and the {chosen} split puts the same outlets in training "
                "and test: the model may recognise outlets rather than their framing; split='outlet' tests on unseen "
@@ -393,12 +411,24 @@ def evaluate(model: Classifier, corpus: Corpus | pd.DataFrame, target: str, grou
     predictions = pd.DataFrame({"doc_id": ids, "fold": fold_of, "true": y,
                                 **{name: pred[name] for name in MODELS if name in confusions}})
     top_features = _stability([t for _, t in results], k, len(folds_idx))
-    run_params = {"target": target, "groups": groups, "split": chosen, "cv": int(cv), "seed": int(seed), "k": int(k),
-                  "model": {key: (val if key != "lexicon" or lex is None else lex.name) for key, val in params.items()},
-                  "n_docs": int(len(y))}
+    model_params = dict(params)
+    if params["lexicon"] not in (None, False):  # the model's own lexicon, by name (a baseline-only one is not)
+        model_params["lexicon"] = lex.name
+    run_params = {"target": target, "groups": groups if chosen == "group" else None, "split": chosen, "cv": int(cv),
+                  "seed": int(seed), "k": int(k),
+                  "model": model_params, "baseline_lexicon": lex.name if baseline is not None else None,
+                  "n_docs": int(len(y)), "data_sha256": fingerprint_texts(list(X), y)}
     record = provenance(corpus, lex, run_params)
-    return Evaluation(summary=summary, folds=folds, per_class=per_class, confusion=confusions["model"],
-                      confusions=confusions, predictions=predictions, top_features=top_features, split=chosen,
+
+    def tagged(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+        # every table carries the run's provenance, so that each file written from it does too
+        return result_table(frame, {**record, "kind": kind})
+
+    confusions = {name: tagged(cm, f"evaluate_confusion_{name}") for name, cm in confusions.items()}
+    return Evaluation(summary=tagged(summary, "evaluate_summary"), folds=tagged(folds, "evaluate_folds"),
+                      per_class=tagged(per_class, "evaluate_per_class"), confusion=confusions["model"],
+                      confusions=confusions, predictions=tagged(predictions, "evaluate_predictions"),
+                      top_features=tagged(top_features, "evaluate_top_features"), split=chosen,
                       params=run_params, notes=notes, provenance=record)
 
 

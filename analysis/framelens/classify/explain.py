@@ -81,7 +81,9 @@ def explain(model: Classifier, X: Any, doc: str | Sequence[str] | None = None, *
         ``doc_id, predicted, class, feature, kind, is_lexicon, value, weight, contribution``
         sorted by document then decreasing ``|contribution|``; ``value`` is the feature's value in
         the document (TF-IDF, or scaled lexicon count), ``weight`` the model's weight for ``class``,
-        ``contribution = weight × value``. ``attrs["intercepts"]`` maps each class to its intercept
+        ``contribution = weight × value``. ``attrs["framelens"]`` is the provenance record (input and
+        training-data fingerprints, the model's parameters and lexicon, versions);
+        ``attrs["intercepts"]`` maps each class to its intercept
         and ``attrs["scores"]`` each document to its decision score for ``class``, which equals the
         intercept plus the sum of all contributions.
 
@@ -96,8 +98,10 @@ def explain(model: Classifier, X: Any, doc: str | Sequence[str] | None = None, *
     (5, ['kv0001'])
     """
     check_is_fitted(model, "estimator_")
+    if k is not None and not (isinstance(k, (int, np.integer)) and k >= 1):
+        raise ParameterError(f"k must be an integer ≥ 1 (or None for every feature), not {k!r}")
     frame = _frame(X)
-    texts = model.texts_of(X)
+    texts = all_texts = model.texts_of(X)
     ids = (frame["doc_id"].astype(str).tolist() if frame is not None and "doc_id" in frame.columns
            else [str(i) for i in range(len(texts))])
     if doc is not None:
@@ -115,7 +119,7 @@ def explain(model: Classifier, X: Any, doc: str | Sequence[str] | None = None, *
     if towards is not None and towards not in [str(c) for c in model.classes_]:
         raise ParameterError(f"towards: {towards!r} is not a class; classes: {', '.join(map(str, model.classes_))}")
     weights, intercepts = model._linear()
-    matrix = model.transform_texts(texts)
+    matrix = model._matrix(texts)
     predicted = model.estimator_.predict(matrix)
     class_names = [str(c) for c in model.classes_]
     kinds = _kind(model.feature_names_)
@@ -137,6 +141,11 @@ def explain(model: Classifier, X: Any, doc: str | Sequence[str] | None = None, *
                         "value": float(vals[j]), "weight": float(weights[ci, c]), "contribution": float(contrib[j])})
     table = pd.DataFrame(out, columns=["doc_id", "predicted", "class", "feature", "kind", "is_lexicon", "value",
                                        "weight", "contribution"])
+    from ..results import result_table
+
+    record = model._output_record(X, all_texts, kind="explain",
+                                  params={"doc": None if doc is None else list(ids), "k": k, "towards": towards})
+    table = result_table(table, record)
     table.attrs["intercepts"] = {c: float(b) for c, b in zip(class_names, intercepts)}
     table.attrs["scores"] = scores
     return table

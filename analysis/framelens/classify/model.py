@@ -760,7 +760,16 @@ class Classifier(ClassifierMixin, BaseEstimator):
         texts = [t for t, k in zip(texts, keep) if k]
         labels = np.asarray(labels[keep].tolist())  # a plain dtype again: str or numeric labels
         features = self._make_features(p)
-        blocks = [transformer.fit_transform(texts, labels) * weight for _, transformer, weight in features]
+        blocks = []
+        for kind, transformer, weight in features:
+            try:
+                blocks.append(transformer.fit_transform(texts, labels) * weight)
+            except ValueError as exc:  # scikit-learn's "empty vocabulary" / "no terms remain"
+                if not any(m in str(exc) for m in ("empty vocabulary", "no terms remain", "than min_df")):
+                    raise
+                raise InputError(f"no {kind} features in the {len(texts)} training texts (word n-grams count tokens "
+                                 f"of two or more letters or digits; min_df={p['min_df']!r}): {exc}",
+                                 field=p["text"] if frame is not None else None) from None
         matrix = sp.hstack(blocks, format="csr")
         split = sum(b.shape[1] for (kind, _, _), b in zip(features, blocks) if kind != "nb")
         from threadpoolctl import threadpool_limits
@@ -792,9 +801,25 @@ class Classifier(ClassifierMixin, BaseEstimator):
     def transform_texts(self, X: Any) -> sp.csr_matrix:
         """The weighted feature matrix the estimator sees (documents × ``feature_names_``)."""
         check_is_fitted(self, "estimator_")
-        texts = self.texts_of(X)
+        return self._matrix(self.texts_of(X))
+
+    def _matrix(self, texts: list[str]) -> sp.csr_matrix:
         return sp.hstack([transformer.transform(texts) * weight for _, transformer, weight in self.features_],
                          format="csr")
+
+    def _output_record(self, X: Any, texts: list[str], *, kind: str, params: dict | None = None) -> dict:
+        """The provenance record of a table computed by this model on ``X``: the input's fingerprint (a
+        Corpus's own, else that of the texts read), the model's lexicon, parameters and training data."""
+        from ..results import provenance_record
+
+        lexicon = next((t.lexicon_ for k, t, _ in self.features_ if k == "lexicon"), None)
+        run: dict[str, Any] = {"model": {"params": self.params_, "classes": [str(c) for c in self.classes_],
+                                         "training": {k: self.training_.get(k) for k in
+                                                      ("corpus", "data_sha256", "target", "text_column")}}}
+        if not isinstance(X, Corpus):
+            run["input"] = {"n_docs": len(texts), "text_column": self.params_["text"] if _frame(X) is not None
+                            else None, "sha256": fingerprint_texts(texts)}
+        return provenance_record(X if isinstance(X, Corpus) else None, lexicon, {**run, **(params or {})}, kind=kind)
 
     def texts_of(self, X: Any) -> list[str]:
         """The texts of ``X`` the model reads: the training text column of a Corpus/DataFrame."""
@@ -806,6 +831,13 @@ class Classifier(ClassifierMixin, BaseEstimator):
                              f"columns are: {', '.join(map(str, frame.columns))}", field=column)
         texts = _as_texts(X, column)
         n_empty = sum(1 for t in texts if not t.strip())
+        if texts and n_empty == len(texts):
+            # A Corpus always has a title column (empty when the file had none): refuse rather than
+            # predict every document from the class priors.
+            raise InputError(f"every text the model reads is empty: it was trained on the column {column!r}, "
+                             f"which is empty in all {len(texts)} document(s) of this input"
+                             + (" (map the file's headline column with --title-column / title=)" if column == "title"
+                                else ""), field=column)
         if n_empty:
             warnings.warn(f"{n_empty} empty text(s): their predictions rest on the class priors alone",
                           ClassifierWarning, stacklevel=3)
@@ -816,12 +848,15 @@ class Classifier(ClassifierMixin, BaseEstimator):
         return self.estimator_.predict(self.transform_texts(X))
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """Per-class scores (log-odds for logistic regression, margins for the SVM)."""
+        """Per-class scores: log-odds (logistic regression), margins (SVM), or for naive Bayes the joint
+        log-likelihoods centred on their mean over classes (same argmax) — in every case the intercept
+        plus the contributions that :func:`~framelens.classify.explain` reports."""
         est = self.estimator_
         matrix = self.transform_texts(X)
         if hasattr(est, "decision_function"):
             return est.decision_function(matrix)
-        return est.predict_joint_log_proba(matrix) if hasattr(est, "predict_joint_log_proba") else est.predict_log_proba(matrix)
+        joint = est.predict_joint_log_proba(matrix)
+        return joint - joint.mean(axis=1, keepdims=True)  # as coefficients(): NB weights centred over classes
 
     def _has_proba(self) -> bool:
         check_is_fitted(self, "estimator_")
@@ -833,10 +868,15 @@ class Classifier(ClassifierMixin, BaseEstimator):
         return self.estimator_.predict_proba(self.transform_texts(X))
 
     def predict_table(self, X: Any) -> pd.DataFrame:
-        """``doc_id, predicted`` and one ``proba_<class>`` (or ``score_<class>``) column per class."""
+        """``doc_id, predicted`` and one ``proba_<class>`` (or ``score_<class>``) column per class.
+
+        A :class:`~framelens.results.ResultTable`: ``attrs["framelens"]`` records the input's
+        fingerprint, the model's parameters, lexicon and training-data fingerprints, and versions.
+        """
         frame = _frame(X)
         ids = frame["doc_id"].astype(str).tolist() if frame is not None and "doc_id" in frame.columns else None
-        matrix = self.transform_texts(X)
+        texts = self.texts_of(X)
+        matrix = self._matrix(texts)
         out = pd.DataFrame({"doc_id": ids if ids is not None else [str(i) for i in range(matrix.shape[0])],
                             "predicted": self.estimator_.predict(matrix)})
         if hasattr(self.estimator_, "predict_proba"):
@@ -847,7 +887,9 @@ class Classifier(ClassifierMixin, BaseEstimator):
                 values = np.column_stack([-values, values])
         for i, cls in enumerate(self.classes_):
             out[f"{prefix}{cls}"] = values[:, i]
-        return out
+        from ..results import result_table
+
+        return result_table(out, self._output_record(X, texts, kind="predict"))
 
     # -- interpretation -----------------------------------------------------------------------
     def coefficients(self) -> pd.DataFrame:

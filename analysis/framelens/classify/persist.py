@@ -109,6 +109,18 @@ def model_card(model: Classifier, *, evaluation: Any = None, name: str | None = 
         kinds[kind] = kinds.get(kind, 0) + 1
     top = top_features(model, k=k)
     versions = library_versions() | library_versions(("skops",))
+    metrics = None
+    if evaluation is not None:
+        metrics = _jsonable(evaluation.metrics())
+        mismatch = evaluation_mismatch(model, metrics)
+        if mismatch:
+            import warnings
+
+            from .model import ClassifierWarning
+
+            warnings.warn("the evaluation given does not describe this model: " + "; ".join(mismatch),
+                          ClassifierWarning, stacklevel=3)
+            metrics["mismatch"] = mismatch
     import platform
 
     return {
@@ -126,13 +138,36 @@ def model_card(model: Classifier, *, evaluation: Any = None, name: str | None = 
         },
         "training_data": _jsonable(model.training_),
         "lexicon": _jsonable(model.training_.get("lexicon")),
-        "evaluation": _jsonable(evaluation.metrics()) if evaluation is not None else None,
+        "evaluation": metrics,
         "top_features": {cls: part["feature"].tolist() for cls, part in top.groupby("class", sort=True)},
         "intended_use": intended_use or DEFAULT_INTENDED_USE,
         "limitations": list(limitations or DEFAULT_LIMITATIONS),
         "versions": {"framelens": __version__, "python": platform.python_version(), **versions},
         "files": {"model": MODEL_FILE, "format": "skops (no pickle)", "load": "from framelens.classify import load_model; load_model(<folder>)"},
     }
+
+
+def evaluation_mismatch(model: Classifier, metrics: dict) -> list[str]:
+    """How an evaluation's record (``Evaluation.metrics()``) differs from a fitted model: other data, target or
+    parameters. Empty when the card's metrics describe this model."""
+    found = []
+    data = model.training_
+    if metrics.get("data_sha256") != data.get("data_sha256"):
+        found.append(f"it was run on other texts or labels (SHA-256 {str(metrics.get('data_sha256'))[:12]}…, "
+                     f"{metrics.get('n_docs')} documents) than the model was trained on "
+                     f"({str(data.get('data_sha256'))[:12]}…, {data.get('n_docs_used')} documents)")
+    if metrics.get("target") != data.get("target"):
+        found.append(f"it predicts {metrics.get('target')!r}, the model {data.get('target')!r}")
+    ours = _jsonable(model.params_)
+    lexicon = data.get("lexicon")
+    if lexicon is not None:
+        ours["lexicon"] = lexicon["name"]
+    theirs = metrics.get("model") or {}
+    differ = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
+    if differ:
+        found.append("its model had other parameters: " + ", ".join(
+            f"{k}={json.dumps(theirs.get(k))} (this model: {json.dumps(ours.get(k))})" for k in differ))
+    return found
 
 
 def _fmt(value: Any) -> str:
@@ -160,6 +195,9 @@ def render_card(card: dict) -> str:
     lines += [f"- Lexicon: {lex['name']} {lex['version']}, SHA-256 `{lex['sha256']}`" if lex else "- Lexicon: none", ""]
     lines += ["## Cross-validated evaluation", ""]
     if ev:
+        if ev.get("mismatch"):
+            lines += ["**Warning: these metrics do not describe this model:**", ""]
+            lines += [f"- {m_}" for m_ in ev["mismatch"]] + [""]
         lines += [f"Target `{ev['target']}`, {ev['split']} split, {ev['cv']} folds, seed {ev['seed']}"
                   + (f", groups `{ev['groups']}`" if ev.get("groups") else "") + ".", "",
                   "| model | macro-F1 | ± sd | accuracy | balanced accuracy |", "|---|---|---|---|---|"]
@@ -315,10 +353,49 @@ def load_model(path: str | os.PathLike) -> Classifier:
                          "numpy and scipy types; a file naming others was not written by framelens.save_model "
                          "or was altered", file=file)
     trusted = sorted(set(sio.get_untrusted_types(file=file)) & ALLOWED_TYPES)
-    model = sio.load(file, trusted=trusted)
+    try:
+        model = sio.load(file, trusted=trusted)
+    except Exception as exc:  # a damaged array or schema: only allowed types were built, none is kept
+        raise InputError(f"damaged model file, cannot be loaded ({type(exc).__name__}: {exc}); save the model "
+                         "again", file=file) from None
     if not isinstance(model, Classifier):
         raise InputError(f"the file holds a {type(model).__name__}, not a framelens Classifier", file=file)
+    _check_loaded(model, file)
     return model
+
+
+def _check_loaded(model: Classifier, file: Path) -> None:
+    """Refuse a loaded Classifier whose fitted parts are missing or do not fit together (an edited file)."""
+    missing = [a for a in ("estimator_", "features_", "feature_names_", "classes_", "params_", "training_")
+               if not hasattr(model, a)]
+    if missing:
+        raise InputError(f"damaged model file: the classifier lacks its fitted {', '.join(missing)}", file=file)
+    try:
+        widths = [len(transformer.get_feature_names_out()) for _, transformer, _ in model.features_]
+        weights, intercepts = model._linear()
+    except Exception as exc:
+        raise InputError(f"damaged model file: its feature blocks cannot be read ({type(exc).__name__}: {exc})",
+                         file=file) from None
+    n = len(model.feature_names_)
+    problems = []
+    if sum(widths) != n:
+        problems.append(f"its feature blocks have {sum(widths)} columns but it names {n} features")
+    if weights.shape != (len(model.classes_), n):
+        problems.append(f"its weights have shape {weights.shape}, not ({len(model.classes_)} classes, {n} features)")
+    if len(intercepts) != len(model.classes_):
+        problems.append(f"{len(intercepts)} intercepts for {len(model.classes_)} classes")
+    for (kind, transformer, _), width in zip(model.features_, widths):
+        # each block's learned arrays must match its columns, or transform fails (or shifts columns) later
+        sizes = {"idf weights": getattr(transformer, "idf_", None), "scales": getattr(transformer, "scale_", None),
+                 "log-count ratios": getattr(transformer, "ratio_", None)}
+        lexicon = getattr(transformer, "lexicon_", None)
+        if lexicon is not None:
+            sizes["lexicon labels"] = [label for _, label in lexicon.iter_labels()]
+        for what, values in sizes.items():
+            if values is not None and len(values) != width:
+                problems.append(f"its {kind} block has {len(values)} {what} for {width} features")
+    if problems:
+        raise InputError("damaged model file: " + "; ".join(problems), file=file)
 
 
 def read_model_card(path: str | os.PathLike) -> dict:
@@ -327,4 +404,7 @@ def read_model_card(path: str | os.PathLike) -> dict:
     card = p / CARD_JSON if p.is_dir() else p.with_name(CARD_JSON)
     if not card.exists():
         raise InputError("no model card here", file=card)
-    return json.loads(card.read_text(encoding="utf-8"))
+    try:
+        return json.loads(card.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"damaged model card, not JSON: {exc}", file=card) from None

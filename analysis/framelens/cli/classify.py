@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
-from .common import add_input_arguments, emit_table, load_input
+from .common import SAMPLE, add_input_arguments, emit_table, load_input
 
 
 def _model_options(p: argparse.ArgumentParser) -> None:
@@ -75,23 +76,43 @@ def _classifier(args: argparse.Namespace):
                       text=args.text_field)
 
 
+@contextlib.contextmanager
+def _located(input_name: str):
+    """Name INPUT in an InputError about one of its columns or documents, which the library cannot know."""
+    from ..errors import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        if type(exc) is not InputError or exc.file is not None or input_name == SAMPLE:
+            raise  # a lexicon's error, or one that already names its file
+        raise InputError(exc.reason, file=input_name, row=exc.row, field=exc.field) from exc
+
+
 def _evaluate(args: argparse.Namespace, corpus):
     from ..classify import evaluate
 
-    return evaluate(_classifier(args), corpus, target=args.target, groups=args.groups, cv=args.cv, seed=args.seed,
-                    split=args.split, lexicon=args.baseline_lexicon)
+    with _located(args.input):
+        return evaluate(_classifier(args), corpus, target=args.target, groups=args.groups, cv=args.cv,
+                        seed=args.seed, split=args.split, lexicon=args.baseline_lexicon)
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ..classify import save_model
+    from pathlib import Path
 
+    from ..classify import save_model
+    from ..errors import InputError
+
+    if Path(args.out).exists() and not Path(args.out).is_dir():  # found before cross-validation, not after
+        raise InputError("--out must be a folder (the model and its cards go into it); this is a file", file=args.out)
     corpus = load_input(args.input, args)
     model = _classifier(args)
     model.resolved_params()  # a bad preset or parameter fails before any work
     evaluation = None if args.no_evaluate else _evaluate(args, corpus)
     if evaluation is not None:
         print(evaluation, file=sys.stderr)
-    model.fit(corpus, target=args.target)
+    with _located(args.input):
+        model.fit(corpus, target=args.target)
     folder = save_model(model, args.out, evaluation=evaluation)
     print(f"saved {folder}/model.skops with model_card.md and model_card.json", file=sys.stderr)
     return 0
@@ -100,8 +121,7 @@ def run_train(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     corpus = load_input(args.input, args)
     result = _evaluate(args, corpus)
-    summary = result.summary.reset_index()
-    summary.attrs["framelens"] = result.provenance
+    summary = result.summary.reset_index()  # keeps the provenance in attrs
     emit_table(summary, args.out, what="summary")
     if args.details:
         from ..io_utils import write_table
@@ -123,12 +143,28 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_file_record(table, path: str) -> None:
+    """Add the model file's path and SHA-256 to a table's provenance: which saved model produced it."""
+    import hashlib
+
+    from ..classify.persist import _model_file
+
+    file = _model_file(path)
+    record = table.attrs.get("framelens")
+    if record is not None:
+        record.setdefault("params", {})["model_file"] = {
+            "path": str(file), "sha256": hashlib.sha256(file.read_bytes()).hexdigest()}
+
+
 def run_predict(args: argparse.Namespace) -> int:
     from ..classify import load_model
 
     model = load_model(args.model)
     corpus = load_input(args.input, args)
-    emit_table(model.predict_table(corpus), args.out, what="prediction")
+    with _located(args.input):
+        table = model.predict_table(corpus)
+    _model_file_record(table, args.model)
+    emit_table(table, args.out, what="prediction")
     return 0
 
 
@@ -137,7 +173,9 @@ def run_explain(args: argparse.Namespace) -> int:
 
     model = load_model(args.model)
     corpus = load_input(args.input, args)
-    table = explain(model, corpus, doc=args.doc, k=args.top, towards=args.towards)
+    with _located(args.input):
+        table = explain(model, corpus, doc=args.doc, k=args.top, towards=args.towards)
+    _model_file_record(table, args.model)
     if not args.out:
         for doc_id, score in table.attrs["scores"].items():
             part = table[table["doc_id"] == doc_id]
