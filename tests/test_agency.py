@@ -216,3 +216,79 @@ def test_cli_agency_summary(tmp_path):
     assert args.func(args) == 0
     table = pd.read_csv(out)
     assert {"source", "family", "active", "passive_agent", "passive_agentless", "intransitive", "majority"} <= set(table.columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# regressions found on real news (Article-Bias-Prediction sentences, paraphrased)
+def test_negated_harm_is_flagged_and_left_out_of_the_table():
+    rows = _rows("Officials said the army's attack had not killed or injured any civilians.",
+                 "The rebels never killed civilians, the commander said.",
+                 "No one was killed in the attack.",
+                 "The army did not kill anyone.",
+                 "The rebels not only killed 12 soldiers but burned the post.",
+                 "Rebels killed 12 soldiers.")
+    assert rows["negated"].tolist() == [True, True, True, True, True, False, False]
+    # the constructions themselves are unchanged (the evaluation set annotates negated predicates too)
+    assert rows["construction"].tolist()[:4] == ["active", "active", "active", "passive_agentless"]
+    table = agency_table(rows)
+    assert table.set_index("family")["active"].to_dict() == {"armed_opposition": 2}
+    assert "government_side" not in set(table["family"])  # "did not kill" names nobody as doing harm
+    full = agency_table(rows, include_negated=True).set_index("family")
+    assert full.loc["government_side", "active"] == 3 and full.loc["armed_opposition", "active"] == 3
+
+
+def test_negated_rows_imply_no_agent_for_the_story():
+    texts = ["The army did not kill anyone.", "The army never killed civilians.", "The army did not kill them.",
+             "Five civilians died in the shelling."]
+    corpus = framelens.read_corpus(pd.DataFrame({"text": texts, "source": list("ABCD"), "event": "E1"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedSentencesWarning)
+        rows = agency(corpus, story="event")
+    hidden = rows[rows["construction"] == "intransitive"]
+    assert len(hidden) == 1 and hidden["implied_family"].isna().all()  # not government_side
+
+
+def test_an_infinitive_or_a_modal_is_an_intention_not_a_report_of_harm():
+    rows = _rows("The president gave an order to kill the general.",
+                 "The Taliban were paid by Russia to kill soldiers.",
+                 "The militants will kill the hostages.",
+                 "Rebels kill 12 soldiers in an ambush.",
+                 "He was the highest-ranking officer to be killed in the war.")
+    assert _triples(rows) == [("kill", "active", "Rebels", "armed_opposition"),
+                              ("killed", "passive_agentless", None, None)]
+
+
+def test_which_after_a_whole_clause_refers_to_the_last_noun_phrase():
+    rows = _rows("President Biden on Wednesday gathered world leaders virtually to discuss a plan for fighting "
+                 "the pandemic, which has killed more than 4 million people.",
+                 "The bombing, which killed nine, was condemned.",
+                 "Forces loyal to the regime, which killed 12 civilians, withdrew.")
+    assert list(rows["agent"]) == ["the pandemic", "The bombing", "Forces loyal to the regime"]
+
+
+def test_documents_with_an_empty_story_value_are_not_one_story():
+    texts = ["Rebels killed 12 soldiers.", "Rebels killed 3 soldiers.", "Rebels killed 4 soldiers.",
+             "Five civilians died in the shelling.", "Ten soldiers died."]
+    for events in (["", "", "", "", "E2"], ["", " ", "", "  ", "E2"], [None, None, None, None, "E2"]):
+        corpus = framelens.read_corpus(pd.DataFrame({"text": texts, "source": list("ABCDE"), "event": events}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SkippedSentencesWarning)
+            rows = agency(corpus, story="event")
+        assert rows["implied_by"].iloc[:3].eq("named").all() and rows["implied_by"].iloc[3:].isna().all()
+
+
+def test_cli_summary_without_story_says_hidden_agents_are_not_counted(tmp_path, capsys):
+    from framelens.cli.actors import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="verb"))
+    out = tmp_path / "agency.csv"
+    args = parser.parse_args(["agency", "sample", "--summary", "--out", str(out)])
+    assert args.func(args) == 0
+    assert (pd.read_csv(out)["hidden_share"] == 0).all()
+    assert "without --story" in capsys.readouterr().err
+    args = parser.parse_args(["agency", "sample", "--story", "event", "--summary", "lean", "--out", str(out)])
+    assert args.func(args) == 0
+    assert "without --story" not in capsys.readouterr().err
+    table = pd.read_csv(out)
+    assert set(table["lean"]) == set(framelens.datasets.load_sample().docs["lean"]) and table["hidden_share"].gt(0).any()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import warnings
 from pathlib import Path
 
@@ -176,7 +177,8 @@ def test_window_and_threshold_split_stories():
     found = stories(framelens.read_corpus(df))
     posts = found.assignments[found.assignments["group"] == "Post"]
     assert not posts["matched"].any() and found.n_unmatched == 3
-    assert len(stories(framelens.read_corpus(handmade()), threshold=0.99)) == 9  # nothing is that similar
+    with pytest.warns(StoryWarning, match="no story is covered by two groups"):
+        assert len(stories(framelens.read_corpus(handmade()), threshold=0.99)) == 9  # nothing is that similar
 
 
 def test_cohesion_is_the_mean_pairwise_cosine():
@@ -306,3 +308,37 @@ def test_cli_writes_documents_and_stories(tmp_path, capsys):
     assert "note: 1 of 9 documents have no date" in err and "3 stories" in err
     args = parser.parse_args(["stories", "sample", "--story-column", "event", "--out", str(out)])
     assert args.func(args) == 0 and pd.read_csv(out)["story"].nunique() == 16
+
+
+def test_tables_carry_provenance_and_the_cli_writes_it(tmp_path):
+    # the per-document and per-story tables were plain DataFrames: a written stories.csv said
+    # nothing of the corpus or the threshold that made it
+    df = handmade()
+    found = stories(df, window_days=2, threshold=0.2)
+    for table, kind in ((found.assignments, "stories"), (found.clusters, "story_clusters")):
+        record = table.attrs["framelens"]
+        assert record["kind"] == kind and record["params"]["threshold"] == 0.2
+        assert record["corpus"]["n_docs"] == 9 and "sha256" in record["corpus"]
+    from framelens.cli import stories as verb
+
+    parser = argparse.ArgumentParser(prog="framelens")
+    verb.register(parser.add_subparsers(dest="verb"))
+    src, out = tmp_path / "news.csv", tmp_path / "stories.csv"
+    df.to_csv(src, index=False)
+    args = parser.parse_args(["stories", str(src), "--out", str(out), "--threshold", "0.3"])
+    assert args.func(args) == 0
+    written = json.loads((tmp_path / "stories.csv.provenance.json").read_text())
+    assert written["kind"] == "stories" and written["params"]["threshold"] == 0.3
+
+
+def test_no_story_covered_by_two_groups_is_said_at_once():
+    df = handmade()
+    df["alone"] = df["source"]  # each "story" is one outlet's coverage
+    with pytest.warns(StoryWarning, match="no story is covered by two groups"):
+        found = stories(df, column="alone")
+    assert found.n_matched == 0 and any("no story is covered" in n for n in found.notes)
+    with pytest.warns(StoryWarning, match="try a lower threshold"):
+        stories(df, threshold=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StoryWarning)
+        assert stories(df, window_days=2).n_matched == 3  # nothing to say when stories are matched

@@ -196,3 +196,17 @@ def test_cli_tone(tmp_path):
     t = pd.read_csv(out)
     assert list(t.columns[:6]) == ["group", "family", "tone", "lower", "upper", "n"]
     assert t["group"].nunique() == 6
+
+
+def test_a_group_with_one_document_says_why_it_has_no_interval():
+    # the interval resamples documents: a single long report gave NaN bounds and an empty note
+    text = " ".join(["The brutal regime shelled the town again."] * 12)
+    corpus = framelens.read_corpus(pd.DataFrame({"text": [text, text, "The rebels held the bridge."],
+                                                 "source": ["A", "A", "B"]}))
+    corpus_one = framelens.read_corpus(pd.DataFrame({"text": [text], "source": ["A"]}))
+    t = tone(corpus_one, n_boot=50, families=["government_side"]).iloc[0]
+    assert t["n"] == 12 and t["n_docs"] == 1 and np.isnan(t["lower"]) and np.isnan(t["upper"])
+    assert t["note"] == "one document: no interval"
+    two = tone(corpus, n_boot=50, families=["government_side", "armed_opposition"]).set_index(["group", "family"])
+    assert two.loc[("A", "government_side"), "note"] == ""
+    assert two.loc[("B", "armed_opposition"), "note"] == "only 1 scored sentence(s); one document: no interval"

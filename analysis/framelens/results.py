@@ -51,6 +51,8 @@ DESCRIPTIONS = {
     "shares_within_test": "tests of label share differences inside matched stories",
     "decompose": "share differences split into selection and framing parts",
     "keyness_within": "keyness inside matched stories, combined over stories",
+    "stories": "the story each document belongs to and whether it was matched across groups, one row per document",
+    "story_clusters": "stories: their size, groups, dates, cohesion and top terms, one row per story",
 }
 #: parameters not worth a place in the one-paragraph summary
 _HIDDEN_PARAMS = frozenset({"label_families"})

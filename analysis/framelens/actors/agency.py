@@ -24,9 +24,12 @@ predicates and give no row; an agent named only in another sentence, or in an ac
 clause ("12 were killed when militants ambushed the convoy") is not the agent of the killing verb
 (the row is ``passive_agentless``: the report's own construction hides it, which is what is measured);
 pronoun agents ("they killed") are not resolved; ergative verbs outside the harm lexicon ("a bomb
-exploded") are not harm predicates. Because a sentence that hides the agent does not say who it is,
-:func:`agency` can add ``implied_family``: the family named as agent of harm elsewhere in the same
-document, or (with ``story=``) in other reports of the same story; see :func:`implied_agents`.
+exploded") are not harm predicates; an infinitive or a modal ("an order to kill", "they will kill
+the hostages") is an intention, not a report, and gives no row. A negated predicate ("did not kill",
+"no one was hurt") gives a row with ``negated = True`` that :func:`agency_table` leaves out by
+default. Because a sentence that hides the agent does not say who it is, :func:`agency` can add
+``implied_family`` (with ``story=``): the family that the reports of the same story name as agent;
+the same document alone is deliberately not used (see :func:`implied_agents`).
 """
 from __future__ import annotations
 
@@ -50,6 +53,7 @@ from ._sentences import (
     actors_in,
     clause_subject,
     hits_per_doc,
+    is_negation,
     left_np,
     lexicon_hits,
     phrase_actor,
@@ -69,7 +73,7 @@ __all__ = ["agency", "agency_table", "implied_agents", "plot_agency", "CONSTRUCT
 CONSTRUCTIONS = ("active", "passive_agent", "passive_agentless", "intransitive")
 HIDDEN = ("passive_agentless", "intransitive")
 COLUMNS = ["doc_id", "sentence", "construction", "agent", "agent_family", "verb", "source", "agent_label",
-           "quoted", "verb_start", "verb_end", "agent_start", "agent_end", "sentence_text"]
+           "quoted", "negated", "verb_start", "verb_end", "agent_start", "agent_end", "sentence_text"]
 #: phrasal harm verbs the built-in lexicon lacks
 EXTRA_VERBS = ("shot dead", "gunned down")
 
@@ -194,11 +198,29 @@ def _classify(toks: Sequence[Token], vi: int, vj: int, form: str, stops: frozens
     if _PRESENT.match(form):
         if coordinated:
             return previous["construction"], previous["agent_tokens"]
+        if j >= 0 and (toks[j].lower == "to" or any(w in _MODALS for w in skipped)):
+            return None  # "an order to kill", "the rebels will kill the hostages": intended, not done
         agent = _active_agent(toks, j, stops)
         if agent is None or not _is_object_next(toks, vj):
             return None  # a noun: "a massacre in Tarsk"
         return "active", agent
     return None
+
+
+_MODALS = frozenset("will would shall should can could may might must 'll 'd".split())
+_NO_SUBJECT = frozenset("no nobody none neither nothing".split())
+
+
+def _negated(toks: Sequence[Token], vi: int) -> bool:
+    """Whether the harm verb at token ``vi`` is negated: "not", "never", "n't" among the auxiliaries
+    before it ("did not kill", "has never killed"; not "not only"), or a subject such as "no one",
+    "nobody", "no civilians" right before them."""
+    j, _ = skip_auxiliaries(toks, vi - 1)
+    for k in range(j + 1, vi):
+        if is_negation(toks[k]) and toks[k].lower != "no" and not (k + 1 < vi and toks[k + 1].lower == "only"):
+            return True
+    np_ = left_np(toks, j, stops=frozenset(["and", "or"])) if j >= 0 else None
+    return np_ is not None and toks[np_[0]].lower in _NO_SUBJECT
 
 
 def _active_agent(toks: Sequence[Token], j: int, stops: frozenset) -> tuple[int, int] | None:
@@ -249,8 +271,8 @@ def agency(
         Phrasal harm verbs matched in addition (default "shot dead", "gunned down"); ``()`` for none.
     story : str, optional
         A corpus column that groups reports of the same story (an event id); used to fill
-        ``implied_family`` of hidden-agent rows from other reports of the story (see
-        :func:`implied_agents`). Without it, only the same document is used.
+        ``implied_family`` of hidden-agent rows from the story's reports (see
+        :func:`implied_agents`). Without it, hidden-agent rows get no implied family.
     engine, max_tokens, max_chars
         As in :func:`framelens.actors.attributions`.
 
@@ -258,9 +280,10 @@ def agency(
     -------
     ResultTable (a DataFrame)
         One row per harm predicate: ``doc_id, sentence, construction, agent, agent_family, verb,
-        source, agent_label, quoted`` (inside quotation marks), ``verb_start, verb_end,
+        source, agent_label, quoted`` (inside quotation marks), ``negated`` ("did not kill", "no one
+        was killed"), ``verb_start, verb_end,
         agent_start, agent_end`` (-1 without an agent), ``sentence_text``, ``implied_family`` and
-        ``implied_by`` (``"named"``, ``"document"``, ``"story"`` or missing).
+        ``implied_by`` (``"named"``, ``"story"`` or missing).
         ``attrs["framelens"]`` holds the provenance (``kind="agency"``); its ``skipped`` counts the
         sentences not analysed.
 
@@ -315,7 +338,10 @@ def agency(
             if found is None:
                 continue
             construction, agent_toks = found
-            previous = {"construction": construction, "agent_tokens": agent_toks}
+            # "had not killed or injured": a verb coordinated with a negated one is negated too
+            negated = _negated(toks, vi) or (previous is not None and previous["negated"] and vi > 0
+                                             and toks[vi - 1].lower in ("and", "or"))
+            previous = {"construction": construction, "agent_tokens": agent_toks, "negated": negated}
             if agent_toks is not None:
                 g0, g1 = toks[agent_toks[0]].start, toks[agent_toks[1] - 1].end
                 agent = " ".join(text[g0:g1].split())
@@ -324,11 +350,13 @@ def agency(
                 g0 = g1 = -1
                 agent, fam, lab = None, None, None
             rows.append((ids[d], u.sentence, construction, agent, fam, " ".join(text[s:e].lower().split()),
-                         sources[d], lab, u.in_quote(s), s, e, g0, g1, " ".join(text[u.start:u.end].split())))
+                         sources[d], lab, u.in_quote(s), negated, s, e, g0, g1,
+                         " ".join(text[u.start:u.end].split())))
     out = pd.DataFrame(rows, columns=COLUMNS)
     for col in ("sentence", "verb_start", "verb_end", "agent_start", "agent_end"):
         out[col] = out[col].astype("int64")
     out["quoted"] = out["quoted"].astype(bool)
+    out["negated"] = out["negated"].astype(bool)
     out = implied_agents(out, corpus, story=story)
     record = provenance_record(corpus, actors, {"harm": harm_lex.provenance(), "harm_family": harm_family,
                                                 "extra_verbs": list(extra_verbs), "story": story, "engine": engine,
@@ -344,11 +372,13 @@ def implied_agents(rows: pd.DataFrame, corpus: Any = None, *, story: str | None 
     """Fill ``implied_family``: who the reports of a story name as the agent of harm.
 
     A row with a named agent implies its own family (``implied_by = "named"``). A row that hides the
-    agent (``passive_agentless``, ``intransitive``) gets the family that the *other* reports of the
-    same story name as agent, when ``story`` names a corpus column grouping reports by story (an
+    agent (``passive_agentless``, ``intransitive``) gets the family that the reports of the same story
+    name as agent, when ``story`` names a corpus column grouping reports by story (an
     event id), at least ``min_named`` harm rows of the story name an agent with a family, and one
     family holds at least ``majority`` of them (``implied_by = "story"``). Otherwise it stays missing:
     in a battle where both sides kill, nobody can tell from the text whom the hiding report spares.
+    Negated rows (``negated``: "the army did not kill anyone", "no one died") report no harm: they do
+    not count toward a story's agent, and a negated hidden row gets no implied family.
 
     The same document is deliberately not used on its own: a report that names one side's killings
     and hides the other's ("Rebels killed 12 soldiers. Five civilians died in the shelling.") would
@@ -365,19 +395,25 @@ def implied_agents(rows: pd.DataFrame, corpus: Any = None, *, story: str | None 
     """
     out = rows.copy()
     named = out["agent_family"].notna()
+    negated = out["negated"].astype(bool) if "negated" in out.columns else pd.Series(False, index=out.index)
     out["implied_family"] = [f if ok else None for f, ok in zip(out["agent_family"], named)]
     out["implied_by"] = ["named" if ok else None for ok in named]
     if story is not None and len(out):
         docs = corpus.docs if hasattr(corpus, "docs") else corpus
-        story_of = pd.Series(docs[story].astype(str).to_numpy(), index=docs["doc_id"].astype(str).to_numpy())
+        # an empty value is no story (as in framelens.compare.stories): documents without one must not
+        # be pooled into a story of their own
+        values = docs[story].astype("string").str.strip()
+        values = values.where(values.notna() & values.ne(""))
+        story_of = pd.Series(values.to_numpy(dtype=object, na_value=None), index=docs["doc_id"].astype(str).to_numpy())
         stories = out["doc_id"].astype(str).map(story_of)
-        counts = pd.crosstab(stories[named], out.loc[named, "agent_family"])
+        doing = named & ~negated  # "the army did not kill anyone" names nobody as doing harm
+        counts = pd.crosstab(stories[doing], out.loc[doing, "agent_family"])
         fam = {}
         for key, row in counts.iterrows():
             total = row.sum()
             if total >= min_named and row.max() >= majority * total:
                 fam[key] = row.idxmax()
-        hidden = out["construction"].isin(HIDDEN) & ~named
+        hidden = out["construction"].isin(HIDDEN) & ~named & ~negated
         implied = stories.map(fam)
         take = hidden & implied.notna()
         out.loc[take, "implied_family"] = implied[take]
@@ -386,7 +422,7 @@ def implied_agents(rows: pd.DataFrame, corpus: Any = None, *, story: str | None 
 
 
 def agency_table(rows: pd.DataFrame, by: str | Sequence[str] = "source", *, family_column: str = "implied_family",
-                 include_quoted: bool = False) -> ResultTable:
+                 include_quoted: bool = False, include_negated: bool = False) -> ResultTable:
     """Per group and actor family: how harm done by that family is reported.
 
     Parameters
@@ -400,6 +436,9 @@ def agency_table(rows: pd.DataFrame, by: str | Sequence[str] = "source", *, fami
         ``"agent_family"`` (named agents only).
     include_quoted : bool
         Count harm predicates inside quotation marks (a witness's "they killed my father") too.
+    include_negated : bool
+        Count negated harm predicates ("the army did not kill anyone", "no one was hurt") too: by
+        default they are left out, since they report harm that did not happen.
 
     Returns
     -------
@@ -426,6 +465,8 @@ def agency_table(rows: pd.DataFrame, by: str | Sequence[str] = "source", *, fami
     if missing:
         raise ParameterError(f"agency_table: rows lack column(s) {missing}; pass the output of agency()")
     data = rows if include_quoted or "quoted" not in rows.columns else rows[~rows["quoted"].astype(bool)]
+    if not include_negated and "negated" in data.columns:
+        data = data[~data["negated"].astype(bool)]
     data = data[data[family_column].notna()]
     counts = (data.groupby(keys + [family_column], sort=True)["construction"].value_counts().unstack(fill_value=0)
               .reindex(columns=list(CONSTRUCTIONS), fill_value=0))
@@ -438,7 +479,8 @@ def agency_table(rows: pd.DataFrame, by: str | Sequence[str] = "source", *, fami
     out["hidden_share"] = (out["passive_agentless"] + out["intransitive"]) / out["reports"]
     out["majority"] = out[list(CONSTRUCTIONS)].idxmax(axis=1)
     return result_table(out, dict(rows.attrs.get("framelens", {}), kind="agency_table",
-                                  table={"by": keys, "family_column": family_column, "include_quoted": include_quoted}))
+                                  table={"by": keys, "family_column": family_column, "include_quoted": include_quoted,
+                                         "include_negated": include_negated}))
 
 
 def plot_agency(table: pd.DataFrame, *, by: str = "source", ax=None):

@@ -39,6 +39,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..results import ResultTable, provenance_record, result_table
 from ._sentences import (
+    AUX,
     BE,
     DETERMINERS,
     MAX_CHARS,
@@ -49,6 +50,7 @@ from ._sentences import (
     at_boundary,
     clause_subject,
     hits_per_doc,
+    is_negation,
     left_np,
     lexicon_hits,
     phrase_actor,
@@ -120,11 +122,22 @@ def _find_speaker(toks: Sequence[Token], vi: int, vj: int, verb: str, verb_token
         subject = clause_subject(toks, j if j >= 0 else vi, stops=stops)
         return (subject[0], subject[1], "participle") if subject is not None else None
 
+    if j >= 1 and toks[j].lower in ("and", "or", "but"):
+        # a coordinated predicate: "Moallem blamed the rebels for … and denied that …" is Moallem's, not
+        # the rebels'; the speaker of the sentence's previous statement, else the main clause's subject
+        if previous is not None:
+            return previous[0], previous[1], "coordinated"
+        subject = clause_subject(toks, j, stops=stops)
+        return (subject[0], subject[1], "coordinated") if subject is not None else None
+
     np_ = left_np(toks, j, stops=stops) if j >= 0 else None
     if np_ is not None:
         before = toks[np_[0] - 1].lower if np_[0] > 0 else ""
-        if before == "nor" or toks[np_[0]].lower in _NEGATIVE_SUBJECTS:
-            return None  # "Neither the army nor the rebels commented"
+        negated = np_[0] > 0 and before != "no" and is_negation(toks[np_[0] - 1])
+        if before == "nor" or toks[np_[0]].lower in _NEGATIVE_SUBJECTS or negated:
+            # "Neither the army nor the rebels commented"; a phrase right after a negation is no speaker
+            # ("his comments did not square with Obama's stated goal")
+            return None
         if before == "who":
             # "A rebel commander who survived the siege said": the relative clause belongs to the speaker
             head = relative_antecedent(toks, np_[0] - 1, stops=stops)
@@ -142,7 +155,14 @@ def _find_speaker(toks: Sequence[Token], vi: int, vj: int, verb: str, verb_token
         k = j - 1
         while k >= 0 and toks[k].text not in (",", ";", ":", "(", ")", '"', "“", "”"):
             k -= 1
-        if k >= 1 and toks[k].text == "," and k < j - 1:
+        middle = toks[k + 1:j]
+        # an auxiliary before any relative word makes it a clause, not an appositive ("a monitoring
+        # group based in Lisvar", "a group that has documented abuses" are appositives)
+        head = next((m for m, t in enumerate(middle) if t.lower in ("who", "which", "that", "whose", "whom")),
+                    len(middle))
+        # not "Two decades ago, the babies would have perished, says X": a clause, not an appositive
+        appositive = not any(t.lower in AUX for t in middle[:head])
+        if appositive and k >= 1 and toks[k].text == "," and k < j - 1:
             name = left_np(toks, k - 1, stops=stops)
             if name is not None and (name[0] == 0 or not toks[name[0] - 1].is_word):
                 return name[0], j, "speaker_before"
@@ -187,7 +207,7 @@ def attributions(
         document), ``speaker`` (the phrase as written), ``family`` (missing when no actor hit is in
         the speaker phrase), ``verb`` (lower case, e.g. ``"according to"``), ``verb_class``
         (``neutral``/``stance``), then ``source, speaker_label, construction`` (``speaker_before``,
-        ``speaker_after``, ``according_to``, ``participle``, ``passive_by``), the character spans
+        ``speaker_after``, ``according_to``, ``participle``, ``coordinated``, ``passive_by``), the character spans
         ``speaker_start, speaker_end, verb_start, verb_end`` in the document text, and
         ``sentence_text``. ``attrs["framelens"]`` holds the provenance (``kind="attributions"``) and
         ``skipped`` (sentences not analysed, per reason).

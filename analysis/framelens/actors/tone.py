@@ -174,7 +174,8 @@ def tone(
         ``group, family, tone, lower, upper, n, n_docs, note``: ``tone`` is the mean compound
         score (−1 … +1) over the ``n`` scored sentences (or windows) in the ``n_docs`` documents of
         the group that mention the family; ``lower``/``upper`` the percentile interval. Groups with
-        fewer than 10 scored sentences are flagged in ``note``. ``attrs["framelens"]`` holds the
+        fewer than 10 scored sentences are flagged in ``note``, and so are groups whose mentions lie in
+        one document (``lower``/``upper`` are missing: documents are resampled). ``attrs["framelens"]`` holds the
         provenance (``kind="tone"``), the seed and ``skipped`` (sentences not analysed, per reason).
 
     Examples
@@ -243,6 +244,9 @@ def tone(
             mean, lo, hi = bootstrap_mean(sums[have, f], counts[have, f], n_boot=n_boot, ci=ci, rng=rng)
             n = int(counts[have, f].sum())
             note = "" if n >= MIN_SENTENCES else (f"only {n} scored sentence(s)" if n else "no mention")
+            if len(have) == 1 and n_boot > 0:
+                # the interval resamples documents: one document gives none, however many sentences it has
+                note = "; ".join(x for x in (note, "one document: no interval") if x)
             rows.append((str(name), fam, mean, lo, hi, n, len(have), note))
     out = pd.DataFrame(rows, columns=TONE_COLUMNS)
     record = provenance_record(corpus, lex, {"by": by, "window": window, "families": fam_ids, "n_boot": n_boot,

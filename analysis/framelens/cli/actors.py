@@ -11,6 +11,8 @@ import sys
 import warnings
 from typing import Any, Callable
 
+import pandas as pd
+
 from .common import add_input_arguments, emit_table, load_input
 
 
@@ -32,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="reporting-verb lexicon whose labels carry a stance (default attribution)")
     p.add_argument("--summary", metavar="BY", nargs="?", const="source",
                    help="write the per-group table (neutral/stance counts per family) instead of the rows; "
-                        "BY is a column of the rows (default source)")
+                        "BY is a column of the rows or of the corpus, or a date bin; several: comma-separated "
+                        "(default source)")
     p.set_defaults(func=run_attributions)
 
     p = sub.add_parser("agency", help="how reports of harm are built (active, passive, agentless, intransitive)",
@@ -46,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--story", metavar="COLUMN",
                    help="column grouping reports of the same story; hidden agents get the family other reports name")
     p.add_argument("--summary", metavar="BY", nargs="?", const="source",
-                   help="write the per-group table instead of the rows (BY default source)")
+                   help="write the per-group table instead of the rows; BY is a column of the rows or of the "
+                        "corpus, or a date bin (default source)")
     p.set_defaults(func=run_agency)
 
     p = sub.add_parser("tone", help="VADER tone of the sentences mentioning each actor family, per group",
@@ -108,10 +112,30 @@ def _quietly(func, *args, **kwargs):
     return result
 
 
-def _emit_rows(rows: Any, summarise: Callable[..., Any], args: argparse.Namespace, what: str) -> int:
+def _with_groups(rows: Any, corpus: Any, by: str | list[str]) -> Any:
+    """``rows`` with the corpus columns (or date bins) named in ``by`` that the rows lack, looked up
+    by ``doc_id``: ``--summary lean`` or ``--summary month`` groups by what the corpus knows of each
+    document (a ParameterError names the corpus's columns for an unknown one)."""
+    keys = [by] if isinstance(by, str) else list(by)
+    missing = [k for k in keys if k not in rows.columns]
+    if not missing:
+        return rows
+    out = rows.copy()
+    for key in missing:
+        values = pd.Series(corpus.groups(key).to_numpy(), index=[str(d) for d in corpus.doc_ids])
+        out[key] = out["doc_id"].astype(str).map(values).to_numpy()
+    out.attrs = rows.attrs
+    return out
+
+
+def _emit_rows(rows: Any, summarise: Callable[..., Any], args: argparse.Namespace, what: str,
+               corpus: Any = None) -> int:
     """Write the extractor's rows or, with ``--summary BY``, their per-group table."""
     if args.summary:
-        emit_table(summarise(rows, by=_by(args.summary)), args.out, what=f"{what} summary")
+        by = _by(args.summary)
+        if corpus is not None:
+            rows = _with_groups(rows, corpus, by)
+        emit_table(summarise(rows, by=by), args.out, what=f"{what} summary")
     else:
         emit_table(rows, args.out, what=what)
     return 0
@@ -122,7 +146,7 @@ def run_attributions(args: argparse.Namespace) -> int:
 
     corpus = load_input(args.input, args)
     rows = _quietly(attributions, corpus, args.lexicon, args.verbs, engine=args.engine)
-    return _emit_rows(rows, attribution_table, args, "attribution")
+    return _emit_rows(rows, attribution_table, args, "attribution", corpus)
 
 
 def run_agency(args: argparse.Namespace) -> int:
@@ -131,7 +155,10 @@ def run_agency(args: argparse.Namespace) -> int:
     corpus = load_input(args.input, args)
     rows = _quietly(agency, corpus, args.lexicon, args.harm, harm_family=args.harm_family, story=args.story,
                     engine=args.engine)
-    return _emit_rows(rows, agency_table, args, "agency")
+    if args.summary and not args.story:
+        print("framelens: note: without --story, reports that hide the agent get no side: the summary counts only "
+              "reports that name the agent (hidden_share is 0 by construction)", file=sys.stderr)
+    return _emit_rows(rows, agency_table, args, "agency", corpus)
 
 
 def run_tone(args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import ParameterError
+from ..results import provenance_record, result_table
 from ._tables import as_corpus, resolve_groups
 
 METHODS = ("tfidf",)
@@ -62,16 +63,17 @@ class Stories:
 
     Attributes
     ----------
-    assignments : DataFrame
+    assignments : ResultTable (a DataFrame)
         One row per document, in corpus order: ``doc_id``, ``story`` (a string id; missing for a
         document that a given story column leaves empty), ``group`` (its value of ``by``),
         ``date`` and ``matched`` (its story is covered by at least two groups).
-    clusters : DataFrame
+    clusters : ResultTable (a DataFrame)
         One row per story, by first date: ``story, size, n_groups, groups`` (sorted, joined by
         "; "), ``first_date, last_date, span_days, undated`` (documents without a date),
         ``matched`` (n_groups ≥ 2), ``cohesion`` (mean pairwise cosine of the texts' TF-IDF
         vectors, without date weight; NaN for a single document) and ``top_terms`` (the story's
-        five heaviest terms).
+        five heaviest terms). Both tables hold the provenance in ``attrs["framelens"]``
+        (``kind="stories"`` / ``"story_clusters"``; the corpus fingerprint, ``params`` and ``notes``).
     params : dict
         How the stories were made (``source`` is ``"column"`` or ``"tfidf"``).
     notes : list of str
@@ -175,7 +177,8 @@ def stories(
     Warns
     -----
     StoryWarning
-        When documents have no date (they are matched on text alone, without the window).
+        When documents have no date (they are matched on text alone, without the window), when a
+        story column leaves documents without a story, and when no story is covered by two groups.
 
     Examples
     --------
@@ -242,6 +245,17 @@ def stories(
     clusters = _cluster_table(assignments, X, terms)
     matched = set(clusters.loc[clusters["matched"], "story"])
     assignments["matched"] = assignments["story"].isin(matched).to_numpy()
+    if not matched:
+        # every comparison within stories would refuse this (ParameterError); say it here already
+        notes.append(f"no story is covered by two groups ({len(clusters)} stories): nothing to compare within "
+                     "stories" + ("" if column is not None else "; try a lower threshold or a wider window"))
+        warnings.warn(f"stories: {notes[-1]}", StoryWarning, stacklevel=2)
+    # both tables carry the provenance (corpus fingerprint, parameters, versions), as every framelens
+    # table does, so that a written stories.csv says how its stories were made
+    record = provenance_record(corpus, None, params, kind="stories")
+    record["notes"] = list(notes)
+    assignments = result_table(assignments, record)
+    clusters = result_table(clusters, dict(record, kind="story_clusters"))
     return Stories(assignments, clusters, params, notes)
 
 
