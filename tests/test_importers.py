@@ -256,7 +256,9 @@ def test_recasens_known_entries():
 
 
 def test_liu_lists_encoding_globs_and_invalid_entries():
-    neg = read_wordlist(shared("liu_opinion/negative_words.txt"))
+    # the censored "bull****", "d*mn", "f**k", "sh*t" are globs as written ("sh*t" matches "shot"): warned
+    with pytest.warns(UserWarning, match=r"4 entries have '\*' inside .*'bull\*\*\*\*'.*'d\*mn'.*'f\*\*k'.*'sh\*t'"):
+        neg = read_wordlist(shared("liu_opinion/negative_words.txt"))
     # 4,783 lines, 22 of them repeats; "naïve" is Latin-1 in the file and decoded as such
     assert len(neg) == 4761 and "naïve" in words(neg, "negative_words")
     assert {"f**k", "bull****"} <= set(words(neg, "negative_words"))
@@ -362,3 +364,98 @@ def test_no_warning_for_clean_imports(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_liwc(path).label_ids() == ["harm"]
+
+
+# ---------------------------------------------------------------------------------------------
+# mistakes met importing real dictionaries (review of 2026-11)
+# ---------------------------------------------------------------------------------------------
+def test_a_framelens_file_with_a_misspelt_families_key_is_not_read_as_quanteda(tmp_path):
+    # it used to become a quanteda dictionary: family "name" with the pattern "t", family "version" …
+    typo = tmp_path / "actors.yaml"
+    typo.write_text('name: t\nversion: "1"\nfamiles:\n  a:\n    labels:\n      x: {patterns: [rebel]}\n')
+    with pytest.raises(LexiconError) as info:
+        import_lexicon(typo)
+    assert (info.value.line, info.value.entry) == (3, "familes") and "did you mean 'families'" in str(info.value)
+    headless = tmp_path / "headless.yaml"
+    headless.write_text('name: t\nversion: "1"\n')
+    with pytest.raises(LexiconError, match="missing required key 'families'"):
+        load_lexicon(headless)
+    empty = tmp_path / "empty.yml"
+    empty.write_text("")
+    with pytest.raises(LexiconError, match="the file is empty"):
+        import_lexicon(empty)
+    # a quanteda dictionary whose categories happen to be called name and version stays one
+    quanteda = tmp_path / "q.yml"
+    quanteda.write_text("name: [naming, label*]\nversion:\n  official: [official account]\n")
+    assert import_lexicon(quanteda).label_ids() == ["name", "official"]
+
+
+def test_censored_words_read_as_globs_are_reported(tmp_path):
+    lst = tmp_path / "negative.txt"
+    lst.write_text("abuse\nsh*t\nf**k\nbull****\nmassacr*\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"3 entries have '\*' inside .*line 2 'sh\*t'; line 3 'f\*\*k'; "
+                                         r"line 4 'bull\*\*\*\*'\. .*'shot'"):
+        lex = read_wordlist(lst)
+    assert len(lex) == 5  # still imported as written: the warning says what they match
+    dic = tmp_path / "swear.dic"
+    dic.write_text("%\n1\tswear\n%\nd*mn\t1\ndamn*\t1\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"1 entries have '\*' inside .*line 4 'd\*mn'"):
+        read_liwc(dic)
+    # in a quanteda dictionary a * inside a word is an ordinary glob: no warning
+    q = tmp_path / "q.yml"
+    q.write_text("spelling: [organi*ation, h?zb*llah]\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_quanteda(q)
+
+
+def test_liwc_header_names_with_spaces(tmp_path):
+    path = tmp_path / "emo.dic"
+    path.write_text("%\n1\tPositive Emotion\n2\tnegemo\t(Negative Emotion)\n3\tfunction (Function Words)\n%\n"
+                    "happy\tPositive Emotion\nsad\t2\nthe\t3\nglad\t1\tnegemo\n", encoding="utf-8")
+    lex = read_liwc(path)
+    assert lex.label_ids() == ["positive_emotion", "negemo", "function"]
+    assert words(lex, "positive_emotion") == ["happy", "glad"] and words(lex, "negemo") == ["sad", "glad"]
+    assert [lab.description for _, lab in lex.iter_labels()] == [
+        "LIWC category 1 Positive Emotion", "LIWC category 2 negemo: Negative Emotion",
+        "LIWC category 3 function: Function Words"]
+
+
+def test_decomposed_entries_are_composed(tmp_path):
+    import unicodedata
+
+    path = tmp_path / "names.txt"
+    path.write_text(unicodedata.normalize("NFD", "Ḥizbullāh\nnaïve\n"), encoding="utf-8")
+    assert words(read_wordlist(path), "names") == ["Ḥizbullāh", "naïve"]
+
+
+def test_quanteda_duplicate_keys_are_an_error(tmp_path):
+    # they used to become two categories, "economy" and "economy_economy"
+    path = tmp_path / "frames.yml"
+    path.write_text("economy: [tax*]\nsecurity: [terror*]\neconomy: [budget*]\n")
+    with pytest.raises(LexiconError) as info:
+        read_quanteda(path)
+    assert (info.value.line, info.value.entry) == (3, "economy") and "first written at line 1" in str(info.value)
+    path.write_text("economy:\n  taxes: [tax*]\n  taxes: [levy]\n")
+    with pytest.raises(LexiconError) as info:
+        read_quanteda(path)
+    assert (info.value.line, info.value.entry) == (3, "economy.taxes")
+
+
+def test_utf16_word_lists_from_spreadsheets(tmp_path):
+    # "Unicode text" from a spreadsheet is UTF-16 with a BOM; it was read as Windows-1252 ('ÿþh\x00e…')
+    path = tmp_path / "labels.tsv"
+    path.write_bytes("rebels\trebels\r\nterrorists\tterrorists\r\nḤizbullāh\tterrorists\r\n".encode("utf-16"))
+    lex = read_wordlist(path)
+    assert words(lex, "rebels") == ["rebels"] and words(lex, "terrorists") == ["terrorists", "Ḥizbullāh"]
+
+
+def test_quanteda_keys_in_other_scripts_keep_their_names(tmp_path):
+    # ids are ASCII; the key as written used to survive only in label descriptions, not families'
+    path = tmp_path / "ru.yml"
+    path.write_text("Терроризм: [террор*]\nЭкономика:\n  налоги: [налог*]\n", encoding="utf-8")
+    lex = read_quanteda(path)
+    assert lex.family_ids() == ["x", "x_2"]
+    assert [fam.description for fam in lex.families] == ["Терроризм", "Экономика"]
+    assert [lab.description for _, lab in lex.iter_labels()] == ["Терроризм", "Экономика.налоги"]
+    assert words(lex, "x") == ["террор*"]

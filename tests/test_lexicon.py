@@ -537,3 +537,95 @@ def test_python_tags_in_a_lexicon_are_refused_without_running(tmp_path):
     assert "evil.yaml" in str(err.value) and err.value.line == 7
     assert not marker.exists()
     assert yaml_io._SafeLoader.__name__ in ("CSafeLoader", "SafeLoader")
+
+
+# ---------------------------------------------------------------------------------------------
+# mistakes a lexicon author makes (review of 2026-11)
+# ---------------------------------------------------------------------------------------------
+def test_yaml_errors_say_what_the_usual_cause_is():
+    tabbed = GOOD.replace("      rebels:\n", "\trebels:\n", 1)
+    err = _bad(tabbed)
+    assert err.line == 9 and "indented with a tab" in str(err)
+    err = _bad(GOOD.replace("          - rebel fighters", "          - *stan", 1))
+    assert err.line == 14 and "must be quoted" in str(err)
+
+
+def test_an_empty_version_is_an_error():
+    err = _bad(GOOD.replace('version: "2.1"', 'version: ""', 1))
+    assert (err.line, err.entry) == (2, "version") and "empty" in str(err)
+    err = _bad(GOOD.replace('version: "2.1"', "version:", 1))
+    assert err.entry == "version" and "quote it" not in str(err) and 'e.g. version: "1.0"' in str(err)
+    with pytest.raises(LexiconError, match="version"):
+        write_lexicon(Lexicon("x", " ", (Family("f", (Label("l", (Pattern("x"),)),)),)), "/nonexistent/x.yaml")
+
+
+def test_a_star_between_punctuation_is_refused_by_the_reader_as_by_the_matcher():
+    # "U.S.*" used to load and validate, then fail only when a corpus was matched
+    from framelens.matching import compile_lexicon
+
+    for text in ["U.S.*", "&*", "*.x"]:
+        assert pattern_problem(text) is not None, text
+        with pytest.raises(LexiconError):
+            compile_lexicon(Lexicon("x", "1", (Family("f", (Label("l", (Pattern(text),)),)),)), engine="python")
+    err = _bad(GOOD.replace("          - rebel fighters", "          - U.S.*", 1))
+    assert (err.line, err.entry) == (14, "families.armed_opposition.labels.rebels.patterns[1]")
+    assert "not attached" in str(err)
+    for ok in ["x.*y", "al*'s", "*stan"]:
+        assert pattern_problem(ok) is None, ok
+
+
+def test_decomposed_accents_are_read_as_composed_patterns():
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "Ḥizbullāh")
+    assert nfd != "Ḥizbullāh"
+    lex = parse_lexicon(GOOD.replace("rebel fighters", f'"{nfd}"', 1), file="mac.yaml")
+    assert lex.families[0].labels[0].patterns[1].text == "Ḥizbullāh"
+    hits = match_texts(["Fighters of Ḥizbullāh said"], lex)
+    assert [m for _, m in hits] == ["Ḥizbullāh"]
+    # a combining mark with no composed form is named, not shown as an invisible character
+    assert "U+0308 COMBINING DIAERESIS" in pattern_problem("n\u0308a")
+
+
+def match_texts(texts: list[str], lex: Lexicon) -> list[tuple[str, str]]:
+    import framelens
+
+    corpus = framelens.read_corpus(pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts}),
+                                   text="text", id="doc_id")
+    hits = framelens.match(corpus, lex, engine="python")
+    return list(zip(hits["label"], hits["matched"]))
+
+
+def test_cli_import_passes_split_and_on_invalid(tmp_path, capsys):
+    from framelens.cli.main import main
+
+    dic = tmp_path / "mini.dic"
+    dic.write_text("%\n1\tcare.virtue\n2\tcare.vice\n%\nprotect*\t1\nharm*\t2\n:)\t1\n", encoding="utf-8")
+    out = tmp_path / "mini.yaml"
+    assert main(["lexicon", "import", str(dic), "--out", str(out)]) == 2  # ':)' is not a pattern
+    assert "mini.dic:7" in capsys.readouterr().err
+    assert main(["lexicon", "import", str(dic), "--split", ".", "--on-invalid", "skip", "--out", str(out)]) == 0
+    assert "framelens: warning: " in (err := capsys.readouterr().err) and "skipped 1 entries" in err
+    lex = read_lexicon(out)
+    assert lex.family_ids() == ["care"] and lex.label_ids() == ["care_virtue", "care_vice"]
+    assert main(["lexicon", "import", str(dic), "--label", "x", "--out", str(out)]) == 2
+    assert "takes no option 'label'" in capsys.readouterr().err
+
+
+def test_reordering_labels_changes_the_fingerprint_and_the_hits():
+    # the tie between "rebel*" and "rebels" goes to the label listed first; with the order left out
+    # of the fingerprint, both files had one fingerprint and the cached matcher of the first one
+    # answered for the second
+    first = ('name: o\nversion: "1"\nfamilies:\n  f:\n    labels:\n'
+             '      insurgents: {patterns: [rebel*]}\n      rebels: {patterns: [rebels]}\n')
+    second = ('name: o\nversion: "1"\nfamilies:\n  f:\n    labels:\n'
+              '      rebels: {patterns: [rebels]}\n      insurgents: {patterns: [rebel*]}\n')
+    a, b = parse_lexicon(first), parse_lexicon(second)
+    assert a != b and a.fingerprint != b.fingerprint
+    assert match_texts(["The rebels advanced."], a) == [("insurgents", "rebels")]
+    assert match_texts(["The rebels advanced."], b) == [("rebels", "rebels")]
+    # the order of keys inside a label is layout, not content
+    c = parse_lexicon(second.replace("rebels: {patterns: [rebels]}", "rebels: {stance: neutral, patterns: [rebels]}")
+                      .replace("[rebels]}", "[rebels], weight: 1.0}"))
+    d = parse_lexicon(second.replace("rebels: {patterns: [rebels]}", "rebels: {patterns: [rebels], stance: neutral}"))
+    assert c == d and c.fingerprint == d.fingerprint

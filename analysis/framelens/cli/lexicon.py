@@ -32,8 +32,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = verbs.add_parser("import", help="import a LIWC .dic, quanteda YAML or word list into the framelens YAML format")
     v.add_argument("path", metavar="PATH")
     v.add_argument("--format", choices=("liwc", "quanteda", "wordlist", "mpqa"), help="input format (default: by extension)")
-    v.add_argument("--family", help="family id for a word list")
+    v.add_argument("--family", help="put every category in this one family (LIWC, quanteda); the family id of a word list")
     v.add_argument("--label", help="label id for a word list")
+    v.add_argument("--split", metavar="SEP",
+                   help="LIWC: split category names at SEP into family and label (--split . for MFD 2.0's care.virtue)")
+    v.add_argument("--on-invalid", choices=("raise", "skip"),
+                   help="entries that are not valid patterns: stop with an error (default) or drop them with a warning")
+    v.add_argument("--mpqa", choices=("type", "polarity"), help="MPQA clues: families by clue type (default) or by polarity")
+    v.add_argument("--stemmed", choices=("literal", "glob"),
+                   help="MPQA clues marked stemmed1=y: keep as written (default) or append '*'")
     v.add_argument("--out", "-o", required=True, metavar="FILE.yaml", help="where to write the YAML lexicon")
     v.set_defaults(func=run_import)
 
@@ -85,7 +92,10 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from ..lexicon import import_lexicon, write_lexicon
 
-    kwargs = {k: v for k, v in (("family", args.family), ("label", args.label)) if v}
+    # only the options given: each importer rejects the ones it does not take, by name
+    kwargs = {k: v for k, v in (("family", args.family), ("label", args.label), ("split", args.split),
+                                ("on_invalid", args.on_invalid), ("mpqa", args.mpqa),
+                                ("stemmed", args.stemmed)) if v}
     lex = import_lexicon(args.path, format=args.format, **kwargs)
     path = write_lexicon(lex, args.out)
     print(f"wrote {lex.name}: {len(lex.families)} families, {len(lex.label_ids())} labels, {len(lex)} patterns to {path or args.out}",

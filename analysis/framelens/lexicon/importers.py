@@ -8,7 +8,10 @@ Category names become ids by :func:`sanitise_id` (``care.virtue`` → ``care_vir
 Emotion`` → ``positive_emotion``); label ids stay unique across the lexicon.
 
 Entries that are not valid framelens patterns (``a+``, ``:)``) raise :class:`LexiconError` naming the
-file and line, unless ``on_invalid="skip"``, which drops them with one warning listing them.
+file and line, unless ``on_invalid="skip"``, which drops them with one warning listing them. The LIWC
+and word-list importers also warn about entries with a ``*`` inside or at the start of a word
+(``sh*t``): every ``*`` is a glob, and a censored word read as one matches ``shot`` and ``short``.
+Entries are kept in composed Unicode form (NFC).
 """
 from __future__ import annotations
 
@@ -57,7 +60,8 @@ def sanitise_id(raw: str, taken: set[str] | None = None) -> str:
 
 
 def _read_lines(path: Path, encoding: str | None) -> list[str]:
-    """The file's lines. Without an encoding: UTF-8, else Windows-1252, else Latin-1.
+    """The file's lines. Without an encoding: UTF-16 if it starts with its byte-order mark, else UTF-8,
+    else Windows-1252, else Latin-1.
 
     Word lists from the wild are often not UTF-8 (the Hu & Liu lexicon spells 'naïve' in Latin-1);
     Latin-1 decodes any byte, so reading never fails on encoding alone.
@@ -72,6 +76,12 @@ def _read_lines(path: Path, encoding: str | None) -> list[str]:
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
             raise LexiconError(f"cannot decode as {encoding}", file=path, line=line) from None
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with its byte-order mark: what spreadsheets save as "Unicode text"
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise LexiconError(f"not valid UTF-16 text (byte {exc.start})", file=path) from None
     else:
         for enc in ("utf-8-sig", "cp1252", "latin-1"):
             try:
@@ -79,24 +89,38 @@ def _read_lines(path: Path, encoding: str | None) -> list[str]:
                 break
             except UnicodeDecodeError:
                 continue
-    return text.splitlines()
+    # composed form (NFC), as the YAML reader keeps patterns: a decomposed "Ḥ" is not a valid pattern
+    return unicodedata.normalize("NFC", text).splitlines()
+
+
+# A '*' that is not at the end of a word: in LIWC dictionaries and plain word lists it is rarely a
+# glob (LIWC only knows a trailing '*'); it is usually a censored word ("sh*t", "f**k" in the Hu & Liu
+# list). As a framelens glob it matches any run of letters: "sh*t" counts "shot", "short", "shift".
+_INNER_STAR = re.compile(r"\*(?=[\w?*'’.&])|(?<![\w?'’.&])\*")
 
 
 class _Invalid:
-    """Raise on an invalid entry, or collect it and warn once (``on_invalid="skip"``)."""
+    """Raise on an invalid entry, or collect it and warn once (``on_invalid="skip"``).
 
-    def __init__(self, path: Path, on_invalid: str):
+    With ``inner_stars=True`` (LIWC, word lists) it also collects valid entries with a ``*`` inside or
+    at the start of a word, and :meth:`warn` lists them: such a ``*`` is usually literal there.
+    """
+
+    def __init__(self, path: Path, on_invalid: str, *, inner_stars: bool = False):
         if on_invalid not in ("raise", "skip"):
             raise ParameterError(f"on_invalid must be 'raise' or 'skip', got {on_invalid!r}")
         self.path, self.on_invalid, self.skipped = path, on_invalid, []
+        self.inner_stars, self.starred = inner_stars, []
 
     def ok(self, text: str, line: int) -> bool:
         problem = pattern_problem(text)
         if problem is None:
+            if self.inner_stars and _INNER_STAR.search(text):
+                self.starred.append((line, text))
             return True
         if self.on_invalid == "raise":
-            raise LexiconError(f"{problem} (pass on_invalid='skip' to drop such entries)",
-                               file=self.path, line=line, entry=text)
+            raise LexiconError(f"{problem} (to drop such entries, pass on_invalid='skip', or --on-invalid skip "
+                               "to framelens lexicon import)", file=self.path, line=line, entry=text)
         self.skipped.append((line, text, problem))
         return False
 
@@ -106,6 +130,13 @@ class _Invalid:
             more = f" and {len(self.skipped) - 8} more" if len(self.skipped) > 8 else ""
             warnings.warn(f"{self.path}: skipped {len(self.skipped)} entries that are not valid patterns: "
                           f"{shown}{more}", UserWarning, stacklevel=3)
+        if self.starred:
+            shown = "; ".join(f"line {ln} {t!r}" for ln, t in self.starred[:8])
+            more = f" and {len(self.starred) - 8} more" if len(self.starred) > 8 else ""
+            warnings.warn(f"{self.path}: {len(self.starred)} entries have '*' inside or at the start of a word: "
+                          f"{shown}{more}. framelens reads every '*' as a glob for any run of letters, so "
+                          "'sh*t' also counts 'shot' and 'short'; if these asterisks are literal (censored words), "
+                          "remove the entries", UserWarning, stacklevel=3)
 
 
 def _check_overlap(overlap: str) -> str:
@@ -209,7 +240,7 @@ def read_liwc(path: str | os.PathLike, family: str | None = None, *, split: str 
     if family is not None:
         _check_given_id(family, "family")
     lines = _read_lines(path, encoding)
-    invalid = _Invalid(path, on_invalid)
+    invalid = _Invalid(path, on_invalid, inner_stars=True)
 
     i = 0
     while i < len(lines) and not lines[i].strip():
@@ -230,7 +261,16 @@ def read_liwc(path: str | os.PathLike, family: str | None = None, *, split: str 
             break
         if not text:
             continue
-        parts = text.split(None, 2)
+        if "\t" in text:
+            # "1<TAB>Positive Emotion<TAB>(description)": a tab-separated name may contain spaces
+            fields = [f.strip() for f in text.split("\t") if f.strip()]
+            if len(fields) == 1:
+                fields = text.split(None, 2)
+            elif len(fields) == 2 and re.fullmatch(r"\S+\s+\(.*\)", fields[1]):
+                fields = [fields[0], *fields[1].split(None, 1)]  # "1<TAB>function (Function Words)"
+            parts = [fields[0], fields[1], " ".join(fields[2:])] if len(fields) > 2 else fields
+        else:
+            parts = text.split(None, 2)
         if len(parts) < 2:
             raise LexiconError(f"a header line needs a category id and a name, got {text!r}", file=path, line=i)
         cid, name = parts[0], parts[1]
@@ -263,7 +303,11 @@ def read_liwc(path: str | os.PathLike, family: str | None = None, *, split: str 
         if "\t" in text:
             # the word or phrase is everything before the first tab (phrases contain spaces)
             word, rest = text.split("\t", 1)
-            word, tokens = word.strip(), rest.split()
+            # tab-separated fields are categories, or several ids in one field ("01 07 09"); a field
+            # that is a whole category name is kept whole (names may contain spaces)
+            tokens = [t for f in rest.split("\t") if f.strip()
+                      for t in ([f.strip()] if category(f.strip()) is not None else f.split())]
+            word = word.strip()
         else:
             tokens = text.split()
             k = len(tokens)
@@ -360,10 +404,19 @@ def read_quanteda(path: str | os.PathLike, family: str | None = None, *, overlap
         def walk(node, keys):
             where = ".".join(keys)
             if isinstance(node, yaml.MappingNode):
+                seen: dict[str, int] = {}
                 for key_node, value_node in node.value:
                     if not isinstance(key_node, yaml.ScalarNode):
                         raise LexiconError("keys must be plain names", file=path, line=key_node.start_mark.line + 1,
                                            entry=where)
+                    line = key_node.start_mark.line + 1
+                    if key_node.value in seen:
+                        # YAML forbids it (R's yaml, hence quanteda, refuses it; PyYAML keeps the last):
+                        # say so rather than import two categories of the same name
+                        raise LexiconError(f"duplicate key {key_node.value!r} (first written at line "
+                                           f"{seen[key_node.value]})", file=path, line=line,
+                                           entry=".".join(keys + [key_node.value]))
+                    seen[key_node.value] = line
                     walk(value_node, keys + [key_node.value])
                 return
             items = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -383,6 +436,7 @@ def read_quanteda(path: str | os.PathLike, family: str | None = None, *, overlap
 
     fam_taken: set[str] = set()
     fam_of_key: dict[str, str] = {}
+    fam_desc: dict[str, str] = {}
     label_taken: set[str] = set()
     groups = []
     for keys, entries in leaves:
@@ -391,6 +445,9 @@ def read_quanteda(path: str | os.PathLike, family: str | None = None, *, overlap
         else:
             if keys[0] not in fam_of_key:
                 fam_of_key[keys[0]] = sanitise_id(keys[0], fam_taken)
+                if fam_of_key[keys[0]] != keys[0]:
+                    # the key as written, which the id may have lost ("Терроризм" → "x")
+                    fam_desc[fam_of_key[keys[0]]] = keys[0]
             fam_id = fam_of_key[keys[0]]
             label_raw = "_".join(keys[1:]) or keys[0]
         label_id = sanitise_id(label_raw)
@@ -400,7 +457,8 @@ def read_quanteda(path: str | os.PathLike, family: str | None = None, *, overlap
             label_taken.add(label_id)
         groups.append((fam_id, label_id, ".".join(keys), entries))
     description = f"Imported from the quanteda dictionary {path.name} ({len(leaves)} keys)."
-    return _build(path, groups, description=description, overlap=overlap, language=language)
+    return _build(path, groups, description=description, overlap=overlap, language=language,
+                  family_descriptions=fam_desc)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,7 +524,7 @@ def read_wordlist(path: str | os.PathLike, family: str | None = None, label: str
         if value is not None:
             _check_given_id(value, what)
     lines = _read_lines(path, encoding)
-    invalid = _Invalid(path, on_invalid)
+    invalid = _Invalid(path, on_invalid, inner_stars=True)
     comment = tuple(comment)
     body = [(n, line.strip()) for n, line in enumerate(lines, 1)
             if line.strip() and not (comment and line.strip().startswith(comment))]
@@ -543,16 +601,27 @@ _EXTENSIONS = {".dic": "liwc", ".txt": "wordlist", ".tsv": "wordlist", ".lst": "
 
 
 def _sniff_yaml(path: Path) -> str:
-    """framelens YAML has ``name`` and ``families`` at the top; anything else is a quanteda dictionary.
+    """framelens YAML has ``name``, ``version`` and ``families`` at the top; a quanteda dictionary is
+    a mapping of categories to lists (or mappings) of patterns.
+
+    A mapping with ``families``, or with ``name`` or ``version`` holding a single value, is a
+    framelens file, so that one whose ``families`` key is misspelt or missing gets the framelens
+    reader's error (``unknown key 'familes'``) instead of being imported as a quanteda dictionary
+    with a category ``name``. Anything that is not a mapping (an empty file, a list) is left to the
+    framelens reader to report too.
 
     Only the document's nodes are built (libyaml, where installed), not its values: reading a
     1,000-pattern lexicon twice with the pure-Python loader cost a sixth of a batch run's start."""
     try:
         with yaml_document(path.read_text(encoding="utf-8-sig"), path) as (_, root):
-            keys = [k.value for k, _ in root.value if isinstance(k, yaml.ScalarNode)] if isinstance(root, yaml.MappingNode) else []
+            if not isinstance(root, yaml.MappingNode):
+                return "framelens"
+            top = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
     except (LexiconError, UnicodeDecodeError):
         return "framelens"  # let the framelens reader report the error with its line
-    return "framelens" if "families" in keys else "quanteda"
+    if "families" in top or any(isinstance(top.get(k), yaml.ScalarNode) for k in ("name", "version")):
+        return "framelens"
+    return "quanteda"
 
 
 def import_lexicon(path: str | os.PathLike, format: str | None = None, **kwargs) -> Lexicon:

@@ -132,8 +132,15 @@ class Lexicon:
 
     @property
     def fingerprint(self) -> str:
-        """SHA-256 of the canonical JSON form: equal lexicons have equal fingerprints whatever file they came from."""
-        canon = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        """SHA-256 of the canonical JSON form: equal lexicons have equal fingerprints whatever file they came from.
+
+        The order of families and labels is part of it: it decides which label a tie goes to (and the
+        order of score columns), and matchers and hits are cached by fingerprint. The order of keys
+        inside a label is not (:meth:`to_dict` writes them in one fixed order).
+        """
+        # not sort_keys: that would sort family and label ids, giving two lexicons that count
+        # differently one fingerprint
+        canon = json.dumps(self.to_dict(), sort_keys=False, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
     def provenance(self) -> dict:

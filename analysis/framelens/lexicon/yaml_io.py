@@ -30,6 +30,7 @@ import functools
 import math
 import os
 import re
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -62,6 +63,7 @@ ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 # exactly the characters a text separator may consist of.
 _SEPARATOR = re.compile(r"[\s\-\u2010\u2011]+")
 _WORD = re.compile(r"[\w*?'’.&]+")
+_GLOB_RUN = re.compile(r"[\w*?]+")  # the letters and globs of a word between its punctuation
 _ALLOWED = "letters, digits, _, the apostrophe, '.', '&' and the globs * and ?"
 
 _TOP_KEYS = {"name", "version", "description", "language", "overlap", "families"}
@@ -95,10 +97,18 @@ def pattern_problem(text: object) -> str | None:
     for word in words:
         if not _WORD.fullmatch(word):
             bad = next(ch for ch in word if not _WORD.fullmatch(ch))
+            if not bad.isprintable() or unicodedata.category(bad).startswith("M"):
+                # a combining accent or an invisible character: name it, its repr shows nothing
+                shown = f"U+{ord(bad):04X} {unicodedata.name(bad, '')}".strip()
+                return f"invalid character {shown} in {text!r} (allowed: {_ALLOWED})"
             return f"invalid character {bad!r} in {text!r} (allowed: {_ALLOWED})"
         if set(word) == {"*"}:
             # a bare * could match nothing, leaving two separators in a row: never what was meant
             return f"a word of {text!r} is only '*'; '*' must be part of a word (e.g. 'rebel*')"
+        if any(set(run) == {"*"} for run in _GLOB_RUN.findall(word)):
+            # "U.S.*", "al.*": a * between punctuation, which the matching engines refuse
+            return (f"a '*' in {text!r} is not attached to a letter, digit or '?'; '*' must be part of a word "
+                    "(e.g. 'rebel*'; '?*' for any word)")
     if not any(ch.isalnum() for ch in text):
         return f"pattern {text!r} has no letter or digit"
     return None
@@ -146,6 +156,17 @@ def _kind(value: object) -> str:
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _yaml_hint(text: str, mark: Any, problem: str) -> str:
+    """What the usual cause of a YAML error is, for the two a lexicon author meets most."""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if "\t" in line[: len(line) - len(line.lstrip())]:
+        return " (the line is indented with a tab: YAML indents with spaces only)"
+    if "alias" in problem and re.search(r"(^|[\[,:\-]\s*)\*", line):
+        return " (a pattern starting with '*' must be quoted: \"*stan\")"
+    return ""
+
+
 @contextlib.contextmanager
 def yaml_document(text: str, file: object = None) -> Iterator[tuple[Any, yaml.Node | None]]:
     """``(loader, root node)`` of one YAML document, read safely; invalid YAML is a
@@ -157,7 +178,8 @@ def yaml_document(text: str, file: object = None) -> Iterator[tuple[Any, yaml.No
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            raise LexiconError(f"not valid YAML: {exc.problem or exc}", file=file,
+            hint = _yaml_hint(text, mark, str(exc.problem or exc))
+            raise LexiconError(f"not valid YAML: {exc.problem or exc}{hint}", file=file,
                                line=mark.line + 1 if mark else None) from None
         except yaml.YAMLError as exc:
             raise LexiconError(f"not valid YAML: {exc}", file=file) from None
@@ -238,7 +260,10 @@ class _Reader:
             raise self.error("the lexicon name is empty", top["name"][1], "name")
         vnode = top["version"][1]
         version = self.string(vnode, "version", hint=(
-            f"; quote it: version: \"{vnode.value}\"" if isinstance(vnode, yaml.ScalarNode) else ""))
+            f"; quote it: version: \"{vnode.value}\"" if isinstance(vnode, yaml.ScalarNode) and vnode.value.strip()
+            else '; give one, e.g. version: "1.0"'))
+        if not version.strip():
+            raise self.error('the version is empty; give one, e.g. version: "1.0"', vnode, "version")
         description = self.string(top["description"][1], "description", optional=True) if "description" in top else ""
         language = self.string(top["language"][1], "language") if "language" in top else "en"
         overlap = "lexicon"
@@ -360,6 +385,9 @@ def parse_lexicon(text: str, file: object = None) -> Lexicon:
     >>> lex.label_ids()
     ['rebels']
     """
+    # Patterns are kept in composed form (NFC), the form of nearly all published text: "Ḥizbullāh"
+    # typed or saved decomposed (H + U+0323, as some macOS tools do) is the same pattern.
+    text = unicodedata.normalize("NFC", text)
     with yaml_document(text, file) as (loader, root):
         if root is None:
             raise LexiconError("the file is empty", file=file)
@@ -421,8 +449,8 @@ def check_lexicon(lexicon: Lexicon, file: object = None) -> Lexicon:
 
     if not isinstance(lexicon.name, str) or not lexicon.name.strip():
         fail("the lexicon name must be a non-empty string", "name")
-    if not isinstance(lexicon.version, str):
-        fail(f"version must be a string, got {_kind(lexicon.version)}", "version")
+    if not isinstance(lexicon.version, str) or not lexicon.version.strip():
+        fail(f"version must be a non-empty string, got {lexicon.version!r}", "version")
     if lexicon.overlap not in OVERLAP_SCOPES:
         fail(f"overlap must be one of {', '.join(OVERLAP_SCOPES)}, got {lexicon.overlap!r}", "overlap")
     if not lexicon.families:
