@@ -669,3 +669,46 @@ def test_check_columns_on_jsonl_stops_reading_after_its_head(tmp_path, compress)
         check_columns([InputFile(0, str(path), "jsonl")], Columns(text="body"))
     writer.join(timeout=20)
     assert not writer.is_alive() and sum(sent) < 4 * 2**20
+
+
+def test_dates_written_by_pandas_to_json_read_back_as_those_dates(tmp_path):
+    """pandas' to_json writes dates as milliseconds since 1970 (other exports: seconds); both paths
+    read them back as the dates written, to the millisecond, not as missing."""
+    written = pd.to_datetime(["2024-03-04", "2024-03-05 10:30:00.123", None, "1999-12-31 23:59:59"], format="ISO8601")
+    frame = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "text": [T] * 4, "date": written})
+    millis = tmp_path / "millis.jsonl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas 3 announces ISO as its future default
+        frame.to_json(millis, orient="records", lines=True)
+    assert '"date":1709510400000' in millis.read_text()
+    seconds = write_jsonl(tmp_path / "seconds.jsonl", [
+        json.dumps({"doc_id": "a", "text": T, "date": 1709510400}),
+        json.dumps({"doc_id": "b", "text": T, "date": 1709634600.123}),
+        json.dumps({"doc_id": "c", "text": T, "date": None}),
+        json.dumps({"doc_id": "d", "text": T, "date": "946684799"})])
+    for path in (millis, seconds):
+        result, rows, rejects = run(path, tmp_path / f"{path.stem}.parquet")
+        expected = in_memory(path)
+        assert_same_as_in_memory(rows, expected)
+        assert expected["date"].tolist()[:2] + expected["date"].tolist()[3:] == [written[0], written[1], written[3]]
+        assert pd.isna(expected["date"].tolist()[2]) and not rejects
+
+
+def test_a_csv_with_semicolons_reads_as_pandas_reads_it_with_sep(tmp_path):
+    """A spreadsheet saved in a decimal-comma language (and the BABE corpus) separates fields with
+    ';': its texts hold commas, and the columns are found, in both paths."""
+    texts = ["Rebels, the army said, advanced on the town.", "The army said it repelled the attack; rebels denied it.",
+             'He said "rebels", not "insurgents".']
+    frame = pd.DataFrame({"doc_id": ["a", "b", "c"], "outlet": ["x", "y", "x"], "text": texts})
+    path = tmp_path / "semi.csv"
+    path.write_bytes(b"\xef\xbb\xbf\n" + frame.to_csv(sep=";", index=False).encode("utf-8"))  # a BOM, a blank line
+    oracle = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str)
+    assert oracle["text"].tolist() == texts
+    result, rows, rejects = run(path, tmp_path / "semi.parquet", source="outlet")
+    expected = in_memory(path, source="outlet")
+    assert result.written == 3 and not rejects
+    assert_same_as_in_memory(rows, expected)
+    assert expected["source"].tolist() == ["x", "y", "x"] and expected["hits"].gt(0).all()
+    # a comma in the header keeps the comma: a header "a;b,c" is two columns "a;b" and "c"
+    path.write_text("doc_id;x,text\n1;2,Rebels advanced.\n", encoding="utf-8")
+    assert list(framelens.read_corpus(path).docs["text"]) == ["Rebels advanced."]

@@ -115,6 +115,13 @@ def test_what_needs_the_texts_says_so(scored):
     with pytest.raises(ParameterError, match=r"no column 'nope' in the batch output; .* keep a story column when "
                                              r"scoring \(--keep-column, keep=\)"):
         framelens.shares(scored, LEXICON, by="source", within="nope")
+    # the report's story parameter: no "find stories" offered where there is no text
+    from framelens.reports import story_column
+
+    with pytest.raises(ParameterError, match=r"no column 'nope' in the batch output; .*--keep-column event\), or "
+                                             r"give an empty value") as err:
+        story_column(scored, "nope")
+    assert "find" not in str(err.value)
     for call in (lambda: framelens.score(scored, LEXICON, by="source"), lambda: framelens.match(scored, LEXICON),
                  lambda: framelens.kwic(scored, "rebels")):
         with pytest.raises(ParameterError, match=r"per-document scores already.*framelens\.batch\.aggregate"):

@@ -122,3 +122,18 @@ def test_the_command_flushes_everything_before_its_quick_exit(tmp_path, capsys):
     assert len(pd.read_csv(out)) == len(framelens.datasets.load_sample())
     bad = run("score", str(tmp_path / "missing.csv"), "--lexicon", "conflict_actors", "--out", str(out))
     assert bad.returncode == 2 and "missing.csv" in bad.stderr
+
+
+def test_warnings_are_one_line_and_a_kwic_pattern_is_named_as_the_argument(capsys):
+    """A pattern written as a regex finds nothing: the user is told why, in one line like the errors;
+    an unusable pattern is an error about the argument, said once."""
+    assert main(["kwic", "sample", "rebel+"]) == 0
+    err = capsys.readouterr().err
+    assert "framelens: warning: kwic: no hit of 'rebel+'. Patterns are not regular expressions" in err
+    assert "UserWarning" not in err and ".py:" not in err
+    assert main(["kwic", "sample", "rebel*"]) == 0  # a pattern with hits: no warning
+    assert "warning" not in capsys.readouterr().err
+    assert main(["kwic", "sample", "rebel *"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("framelens: error: pattern 'rebel *': '*' must be attached to letters, digits or '?' "
+                           "(e.g. 'insurgen*'; write '?*' for any word)")

@@ -219,3 +219,34 @@ def test_groups_of_several_keys_join_each_rows_values_as_text():
     got = framelens.read_corpus(docs).groups(["source", "kind", "month", "n"])
     assert got.tolist() == expected and got.name == "source | kind | month | n"
     assert "(missing)" in " ".join(expected) and any("a | b" in e for e in expected)
+
+
+def test_issue_rows_are_whole_numbers_or_none_and_values_shown_as_written(tmp_path):
+    """Corpus.issues keeps row numbers as ints beside an issue of no row (a float column made them
+    20.0 and NaN in the CLI's notes), and shows a bad value as written, not as np.int64(…)."""
+    path = tmp_path / "dates.jsonl"
+    lines = [{"doc_id": f"d{i}", "text": "Rebels advanced.", "date": 1.5 if i % 2 else 20240105} for i in range(44)]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    corpus = read_quiet(path)
+    rows = corpus.issues["row"].tolist()
+    assert rows[:3] == [2, 4, 6] and all(type(r) is int for r in rows[:-1]) and rows[-1] is None
+    assert corpus.issues["issue"].tolist()[0] == "unparseable date 1.5 kept as missing"
+    assert corpus.issues["issue"].tolist()[-1] == "22 unparseable dates in all"
+    assert corpus.docs["date"].tolist()[0] == pd.Timestamp("2024-01-05")  # a date written as a number
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("1709683200", "2024-03-06 00:00:00"),  # seconds since 1970: 10 digits
+    ("946684799", "1999-12-31 23:59:59"),  # …and 9
+    ("1709683200123", "2024-03-06 00:00:00.123"),  # milliseconds: 13 digits, to the millisecond
+    ("1709683200.25", "2024-03-06 00:00:00.25"),
+    ("1709683200123.5", "2024-03-06 00:00:00.1235"),
+    ("2024", "2024-01-01"),  # a year, and a date written as digits, are not seconds
+    ("20240105", "2024-01-05"),
+    ("9999999999999", None),  # milliseconds after 2262: missing, reported
+])
+def test_numbers_of_seconds_or_milliseconds_since_1970_are_dates(written, expected):
+    frame = pd.DataFrame({"doc_id": ["a"], "text": ["Rebels advanced."], "date": [written]})
+    corpus = read_quiet(frame)
+    got = corpus.docs["date"].iloc[0]
+    assert (pd.isna(got) and len(corpus.issues) == 1) if expected is None else got == pd.Timestamp(expected)

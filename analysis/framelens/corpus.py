@@ -57,7 +57,9 @@ class Corpus:
             raise InputError(f"Corpus needs the canonical columns; missing {missing}")
         self.docs = docs
         self.meta = dict(meta or {})
-        self.issues = pd.DataFrame([vars(i) for i in issues], columns=["file", "row", "field", "issue"])
+        # object columns: a row number stays an int, and "no row" None (a numeric column would make
+        # them 20.0 and NaN)
+        self.issues = pd.DataFrame([vars(i) for i in issues], columns=["file", "row", "field", "issue"], dtype=object)
         self._cache: dict[str, Any] = {}
 
     # -- basic views ------------------------------------------------------------------------
@@ -266,27 +268,53 @@ def _take_column(raw: pd.DataFrame, wanted: str | None, default: str, role: str,
     return default if default in raw.columns else None
 
 
+# Seconds (9-10 digits) or milliseconds (12-13) since 1970, as a JSON number or its text may be
+# written ("1709683200000", "1709683200.5", "1709683200000.0")
+_EPOCH = r"(?:\d{9,10}|\d{12,13})(?:\.\d*)?"
+
+
+def _epoch_dates(text: pd.Series) -> pd.Series:
+    """Texts that are whole numbers of seconds or milliseconds since 1970 (:data:`_EPOCH`) as dates.
+
+    JSON has no date type: pandas' ``to_json`` writes dates as milliseconds since 1970, and many
+    exports write seconds. The number of digits tells which, for dates from 1973 to 2286: 9 or 10
+    digits are seconds, 12 or 13 milliseconds. Other numbers (a year such as 2024, a date written
+    20240105 or 202401051230) are left to the date parser. Texts, so that a number reads the same
+    from a JSON number, a CSV field or batch scoring's text of it.
+    """
+    # in whole nanoseconds from the digits: through a float, 1709634600.123 s would be …00.122999907
+    whole, _, fraction = (parts[i] for parts in [text.str.partition(".")] for i in range(3))
+    whole = whole.astype("int64")
+    millis = whole >= 10**11
+    per_unit = np.where(millis, 10**6, 10**9)
+    nanos = fraction.str.slice(0, 9).str.ljust(9, "0").astype("int64") // np.where(millis, 1000, 1)
+    fits = whole < np.iinfo(np.int64).max // per_unit  # (a date after 2262: missing, reported)
+    return pd.to_datetime(whole.where(fits, 0) * per_unit + nanos, unit="ns", utc=True).where(fits)
+
+
 def _parse_dates(values: pd.Series, file: str | None, issues: list[ReadIssue]) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values
     else:
         text = values.astype("string").str.strip()
+        if pd.api.types.is_float_dtype(values):  # whole numbers as written: a JSON column of 20240105 and 1.5
+            text = text.str.removesuffix(".0")   # is float, and "20240105.0" is no date
+        epoch = text.str.fullmatch(_EPOCH).fillna(False)
         # utc=True: a column may mix dates with and without a zone ("2024-05-01", "…T10:00:00Z"); a
         # date without one is taken as UTC, as all dates end up (one clock for every document)
-        out = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-        retry = out.isna() & text.fillna("").ne("")
+        out = pd.to_datetime(text.mask(epoch), errors="coerce", format="ISO8601", utc=True)
+        if epoch.any():
+            again = _epoch_dates(text[epoch])
+            out = _at_one_unit(out, again)
+            out.loc[epoch] = again.dt.as_unit(out.dt.unit)
+        retry = out.isna() & text.fillna("").ne("") & ~epoch
         if retry.any():  # fall back to per-value parsing for other common formats
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 again = pd.to_datetime(text[retry], errors="coerce", format="mixed", utc=True)
             out = _at_one_unit(out, again)
             out.loc[retry] = again.dt.as_unit(out.dt.unit)
-        bad = out.isna() & text.fillna("").ne("")
-        for pos in bad[bad].index[:20]:
-            issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), "date",
-                                    f"unparseable date {values[pos]!r} kept as missing"))
-        if bad.sum() > 20:
-            issues.append(ReadIssue(file or "<DataFrame>", None, "date", f"{int(bad.sum())} unparseable dates in all"))
+        _report_bad_dates(values, out.isna() & text.fillna("").ne(""), file, issues)
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert("UTC").dt.tz_localize(None)  # one clock for every document
     # datetime64[ns] holds 1677-09-21 to 2262-04-11 only: a date outside (pandas 3 reads "1500-01-01"
@@ -294,7 +322,7 @@ def _parse_dates(values: pd.Series, file: str | None, issues: list[ReadIssue]) -
     outside = out.notna() & ((out < pd.Timestamp.min) | (out > pd.Timestamp.max))
     for pos in outside[outside].index[:20]:
         issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), "date",
-                                f"date {values[pos]!r} outside 1677-2262 kept as missing"))
+                                f"date {_shown(values[pos])!r} outside 1677-2262 kept as missing"))
     if outside.any():
         out = out.mask(outside)
     return out.astype("datetime64[ns]")
@@ -315,6 +343,20 @@ def _at_one_unit(out: pd.Series, again: pd.Series) -> pd.Series:
         return out.dt.as_unit(unit)
     except (OverflowError, pd.errors.OutOfBoundsDatetime):
         return out.dt.as_unit("us")
+
+
+def _shown(value: Any) -> Any:
+    """A value as the user wrote it: ``1709683200000``, not ``np.int64(1709683200000)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _report_bad_dates(values: pd.Series, bad: pd.Series, file: str | None, issues: list[ReadIssue]) -> None:
+    """The first 20 dates that could not be read, each with its row, and how many in all."""
+    for pos in bad[bad].index[:20]:
+        issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), "date",
+                                f"unparseable date {_shown(values[pos])!r} kept as missing"))
+    if bad.sum() > 20:
+        issues.append(ReadIssue(file or "<DataFrame>", None, "date", f"{int(bad.sum())} unparseable dates in all"))
 
 
 def _row_label(pos: Any, file: str | None) -> Any:
@@ -341,11 +383,15 @@ def read_corpus(
     ----------
     data : path or DataFrame
         CSV, TSV, JSONL (also ``.gz``), Parquet, a folder of ``.txt`` files (``source`` = sub-folder
-        name), or a DataFrame.
+        name), or a DataFrame. A CSV whose header line has semicolons and no comma is read with
+        ``;`` as its separator (a spreadsheet saved in a decimal-comma language).
     text, source, id, date, title : str, optional
         Column names playing each role. When not given, a column already called ``text``,
         ``source``, ``doc_id``, ``date`` or ``title`` is used if present; ``text`` is required.
         A missing ``doc_id`` becomes row numbers, a missing ``source`` is ``"(missing)"``.
+        Dates: ISO 8601 and other common forms; a date with a zone is converted to UTC; a whole
+        number of 9–10 digits is seconds since 1970, of 12–13 digits milliseconds (what pandas'
+        ``to_json`` writes).
     encoding, errors : str
         Decoding of files; ``errors="replace"`` replaces undecodable bytes and reports how many.
     on_duplicate : {"error", "first"}
@@ -417,7 +463,7 @@ def read_corpus(
         dup_ids = docs.loc[docs["doc_id"].duplicated(keep=False), "doc_id"].unique().tolist()
         if on_duplicate == "error":
             shown = ", ".join(map(repr, dup_ids[:10])) + (f" … ({len(dup_ids)} in all)" if len(dup_ids) > 10 else "")
-            raise InputError(f"duplicate ids: {shown}; pass on_duplicate='first' to keep the first of each",
+            raise InputError(f"duplicate ids: {shown}; pass on_duplicate='first' (--on-duplicate first) to keep the first of each",
                              file=file, field=roles["doc_id"] or "doc_id")
         for pos in dup[dup].index:
             issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), roles["doc_id"] or "doc_id",

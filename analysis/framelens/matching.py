@@ -105,7 +105,8 @@ class _Compiled:
 
 
 def _parse(pattern: Pattern, where: str, source=None) -> tuple[tuple[tuple[str, str], ...], bool, bool]:
-    """Cut a pattern into units; ``where`` and ``source`` locate it in error messages."""
+    """Cut a pattern into units; ``where`` and ``source`` locate it in error messages (``where``
+    quotes the pattern, so the messages do not)."""
     def error(message: str) -> LexiconError:
         return LexiconError(message, file=source, line=pattern.line, entry=where)
 
@@ -115,9 +116,9 @@ def _parse(pattern: Pattern, where: str, source=None) -> tuple[tuple[tuple[str, 
     for ch in text:
         cat = unicodedata.category(ch)
         if (cat == "Cc" and not ch.isspace()) or cat == "Cs":
-            raise error(f"pattern {pattern.text!r} contains the control character U+{ord(ch):04X}")
+            raise error(f"contains the control character U+{ord(ch):04X}")
     if _SEP_RUN.match(text) or _SEP_RUN.match(text[-1]):
-        raise error(f"pattern {pattern.text!r} starts or ends with a hyphen; patterns are whole words")
+        raise error("starts or ends with a hyphen; patterns are whole words")
     ci = not pattern.case_sensitive
     units: list[tuple[str, str]] = []
     for i, word in enumerate(_SEP_RUN.split(text)):
@@ -126,7 +127,7 @@ def _parse(pattern: Pattern, where: str, source=None) -> tuple[tuple[tuple[str, 
         for piece in _PATTERN_PIECE.findall(word):
             if piece[0] in "*?" or _is_word_char(piece[0]):
                 if not piece.strip("*"):
-                    raise error(f"pattern {pattern.text!r}: '*' must be attached to letters, digits or '?' "
+                    raise error("'*' must be attached to letters, digits or '?' "
                                 "(e.g. 'insurgen*'; write '?*' for any word)")
                 kind = "glob" if ("*" in piece or "?" in piece) else "word"
             else:

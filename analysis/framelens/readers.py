@@ -33,7 +33,40 @@ FILE_FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-SEPARATORS = {"csv": ",", "tsv": "\t"}  # the field separator of each delimited format
+SEPARATORS = {"csv": ",", "tsv": "\t"}  # the field separator of each delimited format (see separator)
+_HEADER_SCAN = 1 << 20  # bytes of a CSV's first line read to choose its separator
+
+
+def separator(path: str | os.PathLike, fmt: str) -> str:
+    """The field separator of a delimited input of format ``fmt`` (``"csv"`` or ``"tsv"``).
+
+    A tab for TSV. For CSV a comma, or a semicolon when the header line has semicolons and no
+    comma: spreadsheets set to a language that writes decimal commas (German, French, ...) save
+    CSV that way, and so are some public corpora (BABE). A file that cannot be read gets the comma:
+    reading it reports the problem.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.csv").write_text("doc_id;outlet;text\\n1;x;Rebels advanced, then stopped.\\n")
+    >>> _ = (d / "b.csv").write_text("doc_id,text\\n1;2,Rebels advanced.\\n")
+    >>> separator(d / "a.csv", "csv"), separator(d / "b.csv", "csv")
+    (';', ',')
+    """
+    if fmt != "csv":
+        return SEPARATORS[fmt]
+    opener = gzip.open if os.fspath(path).lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            line = f.readline(_HEADER_SCAN).removeprefix(codecs.BOM_UTF8)
+            while not line.strip():  # pandas and the batch reader skip blank lines before the header
+                line = f.readline(_HEADER_SCAN)
+                if not line:
+                    break
+    except (OSError, EOFError, zlib.error):
+        return ","
+    return ";" if b";" in line and b"," not in line else ","
 
 
 @dataclass(frozen=True)
@@ -450,7 +483,7 @@ def read_table(path: str | os.PathLike, *, encoding: str = "utf-8", errors: str 
     if fmt == "folder":
         return read_text_folder(path, encoding, errors)
     if fmt in SEPARATORS:
-        return read_delimited(path, SEPARATORS[fmt], encoding, errors)
+        return read_delimited(path, separator(path, fmt), encoding, errors)
     if fmt == "jsonl":
         return read_jsonl(path, encoding, errors)
     return read_parquet(path)

@@ -11,6 +11,8 @@ importable from here.
 """
 from __future__ import annotations
 
+import re
+import warnings
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -18,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from .corpus import Corpus, read_corpus
-from .errors import ParameterError
+from .errors import LexiconError, ParameterError
 from .lexicon import Lexicon, load_lexicon
-from .matching import MatchArrays, compile_lexicon
+from .matching import MatchArrays, Matcher, compile_lexicon
 from .results import ResultTable, provenance_record, result_table
 from .text import count_tokens_many, word_spans
 
@@ -345,6 +347,11 @@ def _score_table(corpus: Corpus, lexicon: Lexicon, by: str | Sequence[str] | Non
 
 
 # ---------------------------------------------------------------------------------------------
+# Characters that mean something in a regular expression and only themselves in a pattern: a
+# pattern written with them that finds nothing was most likely meant as a regex.
+_REGEX_SYNTAX = re.compile(r"[+()\[\]{}|\\^$]")
+
+
 def _kwic_target(pattern: str | Lexicon, lexicon: Lexicon | str | None) -> tuple[Lexicon, set[str] | None]:
     """Resolve kwic's pattern: a Lexicon, a label or family id of ``lexicon``, or a pattern string."""
     if isinstance(pattern, Lexicon):
@@ -358,6 +365,10 @@ def _kwic_target(pattern: str | Lexicon, lexicon: Lexicon | str | None) -> tuple
     from .lexicon import Family, Label, Pattern
 
     single = Lexicon(name="kwic", version="0", families=(Family("pattern", (Label("pattern", (Pattern(pattern),)),)),))
+    try:  # the engines parse alike: the error of an unusable pattern, early
+        Matcher(single, engine="python")
+    except LexiconError as err:  # the lexicon is made up here: name the argument, not "pattern/pattern"
+        raise ParameterError(f"pattern {pattern!r}: {err.reason}") from None
     return single, None
 
 
@@ -420,5 +431,9 @@ def kwic(
         rows.append((ids[d], sources[d], int(s), int(e), label,
                      " ".join(text[left_start:s].split()), " ".join(text[s:e].split()), " ".join(text[e:right_end].split())))
     out = pd.DataFrame(rows, columns=["doc_id", "source", "start", "end", "label", "left", "keyword", "right"])
+    if out.empty and keep is None and isinstance(pattern, str) and _REGEX_SYNTAX.search(pattern):
+        warnings.warn(f"kwic: no hit of {pattern!r}. Patterns are not regular expressions: only '*' (any letters) "
+                      "and '?' (one letter) are special, other punctuation matches itself "
+                      "(e.g. 'rebel*' for rebel, rebels, rebellion)", UserWarning, stacklevel=2)
     return result_table(out, provenance_record(corpus, lex, {"pattern": pattern if isinstance(pattern, str) else lex.name,
                                                              "window": window}, kind="kwic"))

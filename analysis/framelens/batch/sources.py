@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator, NamedTuple, Sequence
 
 from ..errors import InputError, ParameterError
-from ..readers import SEPARATORS, SURROGATES, detect_format, text_folder_files
+from ..readers import SEPARATORS, SURROGATES, detect_format, separator, text_folder_files
 from ..readers_stream import (Block, delimited_blocks, delimited_header_row, jsonl_blocks, jsonl_head,
                               parquet_blocks, parquet_columns, read_delimited_block, read_jsonl_block,
                               read_parquet_block, read_text_folder_block, text_folder_blocks)
@@ -286,7 +286,7 @@ def check_columns(files: Sequence[InputFile], columns: Columns, limits: Limits =
     """
     for inp in files:
         if inp.format in SEPARATORS:
-            names = delimited_header_row(inp.path, SEPARATORS[inp.format], encoding=limits.encoding)
+            names = delimited_header_row(inp.path, separator(inp.path, inp.format), encoding=limits.encoding)
             if not names:  # an empty file: no rows, no columns to check
                 continue
         elif inp.format == "parquet":
@@ -335,7 +335,7 @@ def iter_chunks(inp: InputFile, columns: Columns, chunk_size: int = 10_000,
     if inp.format == "jsonl":
         blocks = jsonl_blocks(inp.path, chunk_size, chunk_bytes)
     elif inp.format in SEPARATORS:
-        blocks = delimited_blocks(inp.path, SEPARATORS[inp.format], chunk_size, chunk_bytes, encoding=limits.encoding,
+        blocks = delimited_blocks(inp.path, separator(inp.path, inp.format), chunk_size, chunk_bytes, encoding=limits.encoding,
                                   check_header=columns.check_header)
     elif inp.format == "parquet":
         blocks = parquet_blocks(inp.path, chunk_size, [*columns.resolved().values(), *columns.keep],
@@ -493,7 +493,7 @@ def parse_chunk(chunk: Chunk, columns: Columns, limits: Limits = Limits()) -> Re
     if fmt == "jsonl":
         read_jsonl_block(file, block, builder, encoding=limits.encoding, errors=limits.errors)
     elif fmt in SEPARATORS:
-        read_delimited_block(file, block, SEPARATORS[fmt], builder)
+        read_delimited_block(file, block, separator(file, fmt), builder)
     elif fmt == "parquet":
         read_parquet_block(block, builder)
     else:

@@ -89,6 +89,11 @@ def story_column(corpus, story: str = "auto") -> str | None:
         raise ParameterError(f"story={story!r}: give a column name, {STORY_AUTO!r}, {STORY_FIND!r} "
                              "or an empty value to leave the story section out")
     if story not in columns:
+        if hasattr(corpus, "counts_for"):  # a batch output: no text to find stories in
+            raise ParameterError(f"story: no column {story!r} in the batch output; columns: "
+                                 f"{', '.join(map(str, columns))}; keep a story column when scoring "
+                                 "(framelens score … --keep-column event), or give an empty value to leave the "
+                                 "story section out")
         raise ParameterError(f"story: no column {story!r} in the corpus; columns: {', '.join(map(str, columns))} "
                              f"(or {STORY_AUTO!r}: 'story', else 'event', else find stories; or {STORY_FIND!r})")
     return story
@@ -112,8 +117,9 @@ def _check_story(story: Any, corpus, by: Any, groups: Sequence[str]) -> None:
     per_story = frame.dropna().groupby("story")["group"].nunique()
     if not (per_story >= 2).any():
         raise ParameterError(f"story={column!r}: none of its {len(per_story)} stories is covered by two groups of by={by!r}: "
-                             f"there is nothing to compare within stories; give another column, {STORY_FIND!r}, "
-                             "or an empty value to leave the section out")
+                             "there is nothing to compare within stories; give another column, "
+                             + ("" if hasattr(corpus, "counts_for") else f"{STORY_FIND!r}, ")
+                             + "or an empty value to leave the section out")
 
 
 def validate_parameters(template: str, params: dict[str, Any], corpus, lexicon) -> None:
