@@ -137,3 +137,17 @@ def test_warnings_are_one_line_and_a_kwic_pattern_is_named_as_the_argument(capsy
     err = capsys.readouterr().err
     assert err.strip() == ("framelens: error: pattern 'rebel *': '*' must be attached to letters, digits or '?' "
                            "(e.g. 'insurgen*'; write '?*' for any word)")
+
+
+def test_score_per_sentence_from_the_command_line(tmp_path, capsys):
+    out = tmp_path / "sentences.csv"
+    assert main(["score", "sample", "-l", "conflict_actors", "--unit", "sentence", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    sample = framelens.datasets.load_sample()
+    assert len(table) == sum(map(len, sample.sentence_spans()))
+    assert table["hits"].sum() == len(framelens.match(sample, "conflict_actors"))
+    assert json.loads(out.with_name(out.name + ".provenance.json").read_text())["params"]["unit"] == "sentence"
+    capsys.readouterr()
+    assert main(["score", "sample", "-l", "conflict_actors", "--unit", "sentence", "--jobs", "2",
+                 "--out", str(tmp_path / "batch/")]) == 2
+    assert "--unit sentence reads one input whole" in capsys.readouterr().err

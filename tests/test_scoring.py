@@ -222,3 +222,39 @@ def test_score_table_is_score_without_provenance(corpus):
     assert got.attrs == {} and expected.attrs["framelens"]["corpus"]["sha256"] == corpus.fingerprint
     # tokens counted in the matching pass equal count_tokens, and are cached for other callers
     assert corpus._cache["tokens"].tolist() == [framelens.text.count_tokens(t) for t in corpus.texts]
+
+
+def test_score_per_sentence_by_hand(corpus):
+    """unit="sentence": one row per sentence, counted as if the sentence were a document of its own."""
+    s = framelens.score(corpus, mini_lexicon(), unit="sentence")
+    w2 = s[s["doc_id"] == "w2"].reset_index(drop=True)
+    # "Government forces retook the town, the army said. Rebel fighters withdrew."
+    assert w2[["sentence", "start", "end", "sentence_text"]].values.tolist() == [
+        [0, 0, 49, "Government forces retook the town, the army said."], [1, 50, 74, "Rebel fighters withdrew."]]
+    assert w2["tokens"].tolist() == [8, 3]  # 11 in the document, as the per-document test counts them
+    assert w2[["count_government_forces", "count_army", "count_rebels"]].values.tolist() == [[1, 1, 0], [0, 0, 1]]
+    assert w2.loc[0, "share_army"] == pytest.approx(0.5) and w2.loc[0, "rate_army"] == pytest.approx(1000 / 8)
+    assert np.isnan(w2.loc[1, "share_army"]) and w2.loc[1, "share_rebels"] == 1.0
+    assert s.attrs["framelens"]["params"]["unit"] == "sentence"
+    # each sentence scores as a one-sentence document would: the independent route
+    alone = framelens.score(pd.DataFrame({"doc_id": [f"{d}/{i}" for d, i in zip(s["doc_id"], s["sentence"])],
+                                          "text": s["sentence_text"]}), mini_lexicon())
+    labels = [c for c in s.columns if c.startswith(("count_", "rate_", "share_"))]
+    pd.testing.assert_frame_equal(s[["tokens", "hits", *labels]], alone[["tokens", "hits", *labels]])
+    # …and the sentences of a document add up to it
+    docs = framelens.score(corpus, mini_lexicon()).set_index("doc_id")
+    summed = s.groupby("doc_id")[["tokens", "hits", *[c for c in labels if c.startswith("count_")]]].sum()
+    pd.testing.assert_frame_equal(summed, docs.loc[summed.index, summed.columns], check_names=False)
+    for text, (_, rows) in zip(corpus.texts, s.groupby("doc_id", sort=False)):
+        assert rows["sentence_text"].tolist() == framelens.text.split_sentences(text)
+        assert all(text[a:b] == t for a, b, t in zip(rows["start"], rows["end"], rows["sentence_text"]))
+
+
+def test_score_per_sentence_long_shape_and_bad_units(corpus):
+    long = framelens.score(corpus, mini_lexicon(), unit="sentence", shape="long")
+    assert list(long.columns[:6]) == ["doc_id", "source", "sentence", "start", "end", "sentence_text"]
+    assert len(long) == 11 * len(mini_lexicon().label_ids())  # 11 sentences in the six reports
+    with pytest.raises(ParameterError, match="unit must be one of"):
+        framelens.score(corpus, mini_lexicon(), unit="paragraph")
+    with pytest.raises(ParameterError, match="unit='sentence' scores each sentence and by='source' groups"):
+        framelens.score(corpus, mini_lexicon(), by="source", unit="sentence")

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from .vectorizer import LexiconVectorizer  # noqa: F401
 
+UNITS = ("document", "sentence")  # what a row of score() holds when it does not group
 SHAPES = ("wide", "long")
 
 
@@ -235,10 +236,11 @@ def score(
     lexicon: Lexicon | str,
     by: str | Sequence[str] | None = None,
     *,
+    unit: str = "document",
     shape: str = "wide",
     engine: str = "auto",
 ) -> ResultTable:
-    """Counts, rates and within-family shares of each label, per document or per group.
+    """Counts, rates and within-family shares of each label, per document, sentence or group.
 
     Parameters
     ----------
@@ -246,37 +248,60 @@ def score(
     lexicon : Lexicon or str
     by : str or list of str, optional
         Group documents by a column (``"source"``), a date bin (``"month"``) or several
-        (``["source", "month"]``). ``None`` scores each document.
+        (``["source", "month"]``). ``None`` scores each document (or sentence).
+    unit : {"document", "sentence"}
+        What a row scores when ``by`` is None: a document, or a sentence (as
+        :meth:`Corpus.sentence_spans` splits them; a hit belongs to the sentence it starts in, and a
+        document without text has no sentence).
     shape : {"wide", "long"}
-        ``"wide"``: one row per document or group with ``count_<label>``, ``rate_<label>`` and
-        ``share_<label>`` columns. ``"long"``: one row per (document or group, label) with
-        ``family, label, count, rate, share``.
+        ``"wide"``: one row per document, sentence or group with ``count_<label>``,
+        ``rate_<label>`` and ``share_<label>`` columns. ``"long"``: one row per (row of the wide
+        table, label) with ``family, label, count, rate, share``.
     engine : str
         Matching engine (see :func:`match`).
 
     Returns
     -------
     ResultTable (a DataFrame)
-        Key columns (``doc_id, source`` per document, the ``by`` columns per group), ``n_docs`` (per
-        group), ``tokens`` (word tokens, see :func:`framelens.text.count_tokens`), ``hits``, then the
-        label columns. ``rate`` is per 1,000 tokens; ``share`` is the label's count over its family's
-        count in the same row, NaN where the family has no hit. ``attrs["framelens"]`` holds the
-        provenance (corpus and lexicon fingerprints, ``by``, ``shape``, ``engine``) with
+        Key columns (``doc_id, source`` per document; ``doc_id, source, sentence, start, end,
+        sentence_text`` per sentence, ``sentence`` 0-based as in :func:`match` and ``start``/``end``
+        offsets into the document's text; the ``by`` columns and ``n_docs`` per group), ``tokens``
+        (word tokens, see :func:`framelens.text.count_tokens`), ``hits``, then the label columns.
+        ``rate`` is per 1,000 tokens; ``share`` is the label's count over its family's count in the
+        same row, NaN where the family has no hit. ``attrs["framelens"]`` holds the provenance
+        (corpus and lexicon fingerprints, ``by``, ``unit``, ``shape``, ``engine``) with
         ``kind="score"``.
+
+    Notes
+    -----
+    Sentences of one document are not independent observations: to compare sources, use
+    per-document scores or the comparison functions, which resample whole documents.
 
     Examples
     --------
     >>> import framelens
-    >>> s = framelens.score(framelens.datasets.load_sample(), "conflict_actors", by="source")
+    >>> sample = framelens.datasets.load_sample()
+    >>> s = framelens.score(sample, "conflict_actors", by="source")
     >>> s.filter(like="share_").shape[0] == s["source"].nunique()
+    True
+    >>> per_sentence = framelens.score(sample, "conflict_actors", unit="sentence")
+    >>> int(per_sentence["hits"].sum()) == len(framelens.match(sample, "conflict_actors"))
     True
     """
     if shape not in SHAPES:
         raise ParameterError(f"shape must be one of {SHAPES}, not {shape!r}")
+    if unit not in UNITS:
+        raise ParameterError(f"unit must be one of {UNITS}, not {unit!r}")
+    if unit == "sentence" and by is not None:
+        raise ParameterError(f"unit='sentence' scores each sentence and by={by!r} groups documents: give one of "
+                             "them (a group's sums are the same with either unit)")
     corpus, lexicon = as_corpus(corpus), as_lexicon(lexicon)
-    out = _score_table(corpus, lexicon, by, shape=shape, engine=engine)
-    return result_table(out, provenance_record(corpus, lexicon, {"by": by, "shape": shape, "engine": engine},
-                                               kind="score"))
+    if unit == "sentence":
+        out = _sentence_table(corpus, lexicon, shape=shape, engine=engine)
+    else:
+        out = _score_table(corpus, lexicon, by, shape=shape, engine=engine)
+    params = {"by": by, "unit": unit, "shape": shape, "engine": engine}
+    return result_table(out, provenance_record(corpus, lexicon, params, kind="score"))
 
 
 def _doc_counts(corpus: Corpus, lexicon: Lexicon, engine: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -325,6 +350,37 @@ def _score_table(corpus: Corpus, lexicon: Lexicon, by: str | Sequence[str] | Non
         keys = summed[keys_cols + ["n_docs"]]
         tokens_np = summed["tokens"].to_numpy(dtype=np.int64)
         counts_np = summed[labels].to_numpy(dtype=np.int64)
+    return _table(keys, tokens_np, counts_np, labels, lexicon, shape)
+
+
+def _sentence_table(corpus: Corpus, lexicon: Lexicon, *, shape: str, engine: str) -> ResultTable:
+    """:func:`score` with ``unit="sentence"``: one row per sentence of every document."""
+    spans = corpus.sentence_spans()
+    n_sent = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
+    first = np.zeros(len(spans), dtype=np.int64)  # the row of each document's first sentence
+    np.cumsum(n_sent[:-1], out=first[1:])
+    doc = np.repeat(np.arange(len(spans), dtype=np.int64), n_sent)
+    bounds = np.fromiter(chain.from_iterable(chain.from_iterable(spans)), dtype=np.int64, count=2 * int(n_sent.sum()))
+    texts = corpus.texts
+    sentence_texts = [texts[d][s:e] for d, s, e in zip(doc.tolist(), bounds[0::2].tolist(), bounds[1::2].tolist())]
+    labels = list(compile_lexicon(lexicon, engine=engine).label_ids)
+    hits = _hits(corpus, lexicon, engine)
+    row = first[hits.doc] + _sentence_index(spans, hits.doc, hits.start)
+    counts = np.zeros((len(doc), len(labels)), dtype=np.int64)
+    np.add.at(counts, (row, hits.label.astype(np.int64)), 1)
+    keys = pd.DataFrame({
+        "doc_id": np.asarray(corpus.doc_ids, dtype=object)[doc],
+        "source": corpus.docs["source"].to_numpy(dtype=object)[doc],
+        "sentence": np.arange(len(doc), dtype=np.int64) - first[doc],
+        "start": bounds[0::2], "end": bounds[1::2],
+        "sentence_text": sentence_texts,
+    })
+    return _table(keys, count_tokens_many(sentence_texts), counts, labels, lexicon, shape)
+
+
+def _table(keys: pd.DataFrame, tokens_np: np.ndarray, counts_np: np.ndarray, labels: list[str], lexicon: Lexicon,
+           shape: str) -> ResultTable:
+    """The score table of rows ``keys`` with their tokens and label counts, wide or long."""
     rates_np = _rates_array(counts_np, tokens_np)
     shares_np = _shares_array(counts_np, _family_index(labels, lexicon))
     tokens = pd.Series(tokens_np, name="tokens")

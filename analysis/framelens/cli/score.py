@@ -15,6 +15,8 @@ SCORE_EXAMPLES = """\
 examples:
   framelens score news.csv -l conflict_actors --out scores.csv
       one input read whole, in memory; a row that cannot be read stops it
+  framelens score news.csv -l conflict_actors --unit sentence --out sentences.csv
+      one row per sentence, with its offsets in the document and its text
   framelens score 'archive/*.jsonl.gz' -l conflict_actors --jobs 4 --out scores/
       batch mode: chunks scored in parallel into scores/ (Parquet parts, _manifest.json and
       _rejects.jsonl for the rows that cannot be read); after Ctrl-C or a crash, the same
@@ -46,8 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "directory (scores/) of Parquet parts")
     p.add_argument("--by", action="append", metavar="COLUMN",
                    help="group by a column or a date bin (day/week/month/quarter/year); repeat for several")
+    p.add_argument("--unit", choices=("document", "sentence"), default="document",
+                   help="without --by: one row per document (default) or per sentence, with its offsets and text")
     p.add_argument("--shape", choices=("wide", "long"), default="wide",
-                   help="one row per document/group (wide) or per label (long)")
+                   help="one row per document/sentence/group (wide) or per label (long)")
     p.add_argument("--engine", choices=("auto", "hyperscan", "python", "dask"), default="auto",
                    help="matching engine (auto, hyperscan, python), or 'dask' to run batch scoring on a Dask cluster")
     add_batch_arguments(p)
@@ -67,6 +71,9 @@ def run_score(args: argparse.Namespace) -> int:
     from ..scoring import as_lexicon, score
 
     if wants_batch(args):
+        if args.unit != "document":
+            raise ParameterError("--unit sentence reads one input whole, in memory; batch mode (--jobs, several "
+                                 "inputs, a directory --out …) scores documents")
         return run_batch(args)
     if len(args.input) > 1:
         raise ParameterError("several inputs are scored in batch mode only")  # wants_batch covers this
@@ -77,11 +84,12 @@ def run_score(args: argparse.Namespace) -> int:
     by = args.by[0] if args.by and len(args.by) == 1 else args.by
     if args.out is None and args.shape == "wide":
         # A wide table has three columns per label: unreadable in a terminal. Show the labels found.
-        table = score(corpus, lexicon, by=by, shape="long", engine=args.engine)
+        table = score(corpus, lexicon, by=by, unit=args.unit, shape="long", engine=args.engine)
         print("framelens: note: showing labels with hits in long form; --out FILE writes the wide table", file=sys.stderr)
         emit_table(table[table["count"] > 0].reset_index(drop=True), None, what="score")
         return 0
-    emit_table(score(corpus, lexicon, by=by, shape=args.shape, engine=args.engine), args.out, what="score")
+    emit_table(score(corpus, lexicon, by=by, unit=args.unit, shape=args.shape, engine=args.engine), args.out,
+               what="score")
     return 0
 
 
