@@ -7,6 +7,7 @@ tables, bit for bit, through Python and through the CLI.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -133,6 +134,13 @@ def test_another_lexicon_is_refused(scored, tmp_path):
         framelens.shares(scored, "attribution", by="source")
     with pytest.raises(ParameterError, match="not with attribution"):
         load_scores(scored.output, lexicon="attribution")
+    # the same name and version with its labels in another order counts otherwise (ties): refused, and said so
+    lexicon = framelens.load_lexicon(LEXICON)
+    family = lexicon.families[0]
+    reordered = dataclasses.replace(lexicon, families=(dataclasses.replace(family, labels=family.labels[::-1]),
+                                                       *lexicon.families[1:]))
+    with pytest.raises(ParameterError, match=r"same name and version, other content"):
+        framelens.shares(scored, reordered, by="source")
 
 
 def test_rejected_rows_are_not_documents_and_unfinished_runs_are_refused(archive, tmp_path):

@@ -110,9 +110,14 @@ class BatchScores:
         """The count matrix and its label ids, once ``lexicon`` is checked to be the one scored with."""
         if lexicon.fingerprint != self.lexicon["sha256"]:
             lex = self.lexicon
+            same_name = (lex["name"], lex["version"]) == (lexicon.name, lexicon.version)
             raise ParameterError(f"{self.output} was scored with lexicon {lex['name']} {lex['version']} (sha256 "
-                                 f"{lex['sha256'][:12]}…), not with {lexicon.name} {lexicon.version}: give that "
-                                 "lexicon, or score the inputs again with this one")
+                                 f"{lex['sha256'][:12]}…), not with {lexicon.name} {lexicon.version} (sha256 "
+                                 f"{lexicon.fingerprint[:12]}…)"
+                                 + (": same name and version, other content (an edited file, or an earlier "
+                                    "framelens, whose fingerprints left out the order of labels)"
+                                    if same_name else "")
+                                 + "; give that lexicon, or score the inputs again with this one")
         return self.counts, list(self.label_ids)
 
     def __repr__(self) -> str:
