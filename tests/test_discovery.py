@@ -92,6 +92,60 @@ def test_counts_exclude_lexicon_hits():
     assert "said the" in counts
 
 
+def test_the_default_prior_is_sized_to_each_periods_comparison():
+    # two outlets over two months, no lexicon hit: each group is compared with the rest of its
+    # month, and the prior is the corpus's n-gram frequencies at the size of that month's data
+    from collections import Counter
+
+    texts = {("A", "01"): ["The junta ruled the capital.", "The junta closed roads."],
+             ("B", "01"): ["The council met today.", "Roads were closed by the council."],
+             ("A", "02"): ["The junta spoke again.", "Markets fell."],
+             ("B", "02"): ["The council spoke again.", "The junta was quiet."]}
+    rows = [{"source": s, "date": f"2024-{m}-0{i + 1}", "text": t}
+            for (s, m), ts in texts.items() for i, t in enumerate(ts)]
+    corpus = framelens.read_corpus(pd.DataFrame(rows))
+    out = suggest_terms(corpus, "conflict_actors", by=["source", "month"], min_count=1, min_docs=1, top=50,
+                        n_examples=0)
+    grams = {}
+    for key, ts in texts.items():
+        c = Counter()
+        for t in ts:
+            w = re.findall(r"\w+", t.lower())
+            c.update(" ".join(w[i:i + n]) for n in (1, 2, 3) for i in range(len(w) - n + 1))
+        grams[key] = c
+    corpus_counts = sum(grams.values(), Counter())
+    N = sum(corpus_counts.values())
+    row = out[(out.group == "A | 2024-01") & (out.term == "junta")].iloc[0]
+    y_i, y_j = grams["A", "01"]["junta"], grams["B", "01"]["junta"]
+    n_i, n_j = sum(grams["A", "01"].values()), sum(grams["B", "01"].values())
+    a0 = n_i + n_j
+    a = a0 * corpus_counts["junta"] / N
+    delta = np.log((y_i + a) / (n_i + a0 - y_i - a)) - np.log((y_j + a) / (n_j + a0 - y_j - a))
+    assert (row["count"], row["count_other"]) == (2, 0)
+    assert row["log_odds"] == pytest.approx(delta, rel=1e-9)
+    assert row["z"] == pytest.approx(delta / np.sqrt(1 / (y_i + a) + 1 / (y_j + a)), rel=1e-9)
+    assert out.attrs["framelens"]["params"]["alpha0"] is None
+
+
+def test_no_suggestion_starts_or_ends_with_a_tokenisation_fragment():
+    # "\w+" splits "Trump's" into "trump s" and "p.m. ET" into "p m et": such n-grams are no
+    # lexicon terms. Oracle: the edges of every suggestion, against scikit-learn's stop words and
+    # single letters (digits aside), and the same counts recounted with re.
+    texts = ["Trump's envoy met the junta's leaders at 3 p.m. ET in the capital."] * 6
+    texts += ["The council's envoy met nobody at noon in the capital."] * 6
+    corpus = framelens.read_corpus(pd.DataFrame({"source": ["A"] * 6 + ["B"] * 6, "text": texts}))
+    out = suggest_terms(corpus, "conflict_actors", min_count=3, min_docs=3, top=100, n_examples=0)
+    edges = [w for t in out.term for w in (t.split()[0], t.split()[-1])]
+    assert not [w for w in edges if w in ENGLISH_STOP_WORDS or (len(w) == 1 and not w.isdigit())]
+    terms = set(out.loc[out.group == "A", "term"])
+    assert not {"trump s", "junta s", "m et", "p m", "3 p m"} & terms
+    assert {"trump s envoy", "junta s leaders"} <= terms  # a fragment inside a term is no edge
+    for row in out.itertuples():
+        recount = sum(len(re.findall(r"(?<!\w)" + r"\W+".join(row.term.split()) + r"(?!\w)", t.lower()))
+                      for t, s in zip(texts, ["A"] * 6 + ["B"] * 6) if s == row.group)
+        assert recount == row.count
+
+
 def test_shorter_terms_mostly_inside_longer_ones_give_way():
     # "death" (52) is nearly always "death squads" (50 ≥ 0.8 · 52): dropped; "squads" (70) is used
     # well beyond it (50 < 0.8 · 70): kept

@@ -145,6 +145,10 @@ def test_slant_orders_the_outlets_as_the_answer_key(sample):
     assert d.inertia > 0.2
     record = d.attrs["framelens"]
     assert record["params"]["seed"] == 0 and record["corpus"]["sha256"] == sample.fingerprint
+    # every table of the result carries it, so that one exported alone keeps its provenance
+    for part in (d.matrix, d.p_values, d.slant, d.table, d.label_coordinates, d.notes, d.to_frame()):
+        assert part.attrs["framelens"]["corpus"]["sha256"] == sample.fingerprint
+        assert part.attrs["framelens"]["params"]["positive"] == "terrorists"
 
 
 def test_divergence_on_the_sample_matches_its_counts(sample):

@@ -57,6 +57,58 @@ def test_default_prior_is_the_corpus_counts():
     assert k.attrs["alpha0"] == 300.0
 
 
+def test_default_prior_is_sized_to_the_data_compared_in_periods_and_pairs():
+    # Groups A, B in period 0 and C, D in period 1 (N = 1000). A against the rest of its period
+    # (B) covers n_i + n_j = 100 + 200: the default prior is the corpus frequency at that size,
+    # alpha_w = 300 * y_w / 1000, not the corpus's own counts y_w (a prior three times the data).
+    table = np.array([[10, 90], [5, 195], [40, 260], [45, 355]])
+    k = keyness_from_counts(table, ["w", "x"], ["A", "B", "C", "D"], strata=[0, 0, 1, 1])
+    row = k[(k.group == "A") & (k.term == "w")].iloc[0]
+    a0 = 300.0
+    a = a0 * 100 / 1000  # y_w = 10 + 5 + 40 + 45
+    delta = math.log((10 + a) / (100 + a0 - 10 - a)) - math.log((5 + a) / (200 + a0 - 5 - a))
+    assert row["log_odds"] == pytest.approx(delta, rel=1e-6)
+    assert row["z"] == pytest.approx(delta / math.sqrt(1 / (10 + a) + 1 / (5 + a)), rel=1e-6)
+    assert k.attrs["alpha0"] is None  # no single alpha0: one per comparison
+    # a pair: the same rule (C against D: n = 300 + 400)
+    kp = keyness_from_counts(table, ["w", "x"], ["A", "B", "C", "D"], reference="pairs")
+    row = kp[(kp.group == "C") & (kp.reference == "D") & (kp.term == "w")].iloc[0]
+    a0 = 700.0
+    a = a0 * 100 / 1000
+    delta = math.log((40 + a) / (300 + a0 - 40 - a)) - math.log((45 + a) / (400 + a0 - 45 - a))
+    assert row["log_odds"] == pytest.approx(delta, rel=1e-6)
+    # an explicit prior_scale stays the same in every comparison
+    ks = keyness_from_counts(table, ["w", "x"], ["A", "B", "C", "D"], strata=[0, 0, 1, 1], prior_scale=50)
+    row = ks[(ks.group == "A") & (ks.term == "w")].iloc[0]
+    delta = math.log((10 + 5) / (100 + 50 - 10 - 5)) - math.log((5 + 5) / (200 + 50 - 5 - 5))
+    assert row["log_odds"] == pytest.approx(delta, rel=1e-6) and ks.attrs["alpha0"] == 50.0
+
+
+def test_a_periods_z_scores_do_not_shrink_with_the_number_of_other_periods():
+    # Null data: every group draws from one word distribution. The z-scores of one period's groups
+    # against the rest of that period must be on the scale of the same period analysed alone: with
+    # a prior of the whole corpus's size (8 periods) their spread fell to about half.
+    rng = np.random.default_rng(0)
+    V, G, P = 300, 6, 8
+    pi = rng.dirichlet(np.full(V, 0.5))
+    table = np.array([rng.multinomial(int(n), pi) for n in rng.integers(2000, 20000, size=G * P)])
+    terms = [f"t{i}" for i in range(V)]
+    names = [f"g{g} | p{p}" for p in range(P) for g in range(G)]
+    within = keyness_from_counts(table, terms, names, strata=np.repeat(np.arange(P), G))
+    alone = keyness_from_counts(table[:G], terms, names[:G])
+    sd_within = within.loc[within.group.isin(names[:G]), "z"].std()
+    sd_alone = alone["z"].std()
+    assert sd_within == pytest.approx(sd_alone, rel=0.25)
+
+
+def test_keyness_records_the_prior_of_a_period_comparison(wire_corpus):
+    k = keyness(wire_corpus, by=["source", "month"])
+    params = k.attrs["framelens"]["params"]
+    assert params["alpha0"] is None and "n_i + n_j" in params["prior"]
+    pooled = keyness(wire_corpus, by="source").attrs["framelens"]["params"]
+    assert pooled["alpha0"] == float(sum(len(re.findall(r"\w+", t.lower())) for t in wire_corpus.texts))
+
+
 def test_a_term_absent_everywhere_carries_no_evidence():
     lo, z = log_odds_dirichlet(np.array([0.0]), np.array([0.0]), 50, 50, np.array([0.0]), 100)
     assert lo[0] == 0 and z[0] == 0
@@ -96,6 +148,37 @@ def test_p_adj_is_bh_within_each_comparison():
     k = keyness_from_counts(table, [f"t{i}" for i in range(30)], ["A", "B", "C"], method="g2")
     for _, part in k.groupby("group"):
         assert part["p_adj"].to_numpy() == pytest.approx(bh_adjust(part["p"].to_numpy()))
+
+
+def test_labels_no_text_uses_stay_out_of_the_bh_family(wire_corpus):
+    # The conflict_actors lexicon has far more labels than these wires use. An unused label was no
+    # test (p = 1 by convention): counted in BH's m it inflated every other label's p_adj. Oracle:
+    # statsmodels' BH over the labels each comparison actually saw, from a plain recount.
+    from scipy.stats import chi2_contingency
+    from statsmodels.stats.multitest import multipletests
+
+    from framelens.scoring import count_matrix
+
+    k = keyness(wire_corpus, by="source", lexicon="conflict_actors", method="g2")
+    matrix, labels = count_matrix(wire_corpus, framelens.load_lexicon("conflict_actors"))
+    dense = matrix.toarray()
+    tokens = np.array([len(re.findall(r"\w+", t)) for t in wire_corpus.texts])
+    source = wire_corpus.docs["source"].to_numpy()
+    for group in ("Wire", "Herald", "Post"):
+        mine = source == group
+        n_i, n_j = tokens[mine].sum(), tokens[~mine].sum()
+        used = [j for j in range(len(labels)) if dense[:, j].sum() > 0]
+        assert 0 < len(used) < len(labels)
+        p = []
+        for j in used:
+            y_i, y_j = dense[mine, j].sum(), dense[~mine, j].sum()
+            p.append(chi2_contingency([[y_i, n_i - y_i], [y_j, n_j - y_j]], correction=False,
+                                      lambda_="log-likelihood")[1])
+        expected = multipletests(p, method="fdr_bh")[1]
+        part = k[k.group == group].set_index("term")
+        assert part.loc[[labels[j] for j in used], "p_adj"].to_numpy() == pytest.approx(expected, rel=1e-9)
+        unused = [labels[j] for j in range(len(labels)) if j not in used]
+        assert (part.loc[unused, "p"] == 1).all() and (part.loc[unused, "p_adj"] == 1).all()
 
 
 def test_log_ratio_is_log2_of_rates_with_half_an_occurrence_added():
@@ -301,6 +384,14 @@ def test_cli_compare_keyness_table_and_fightin_words_figures(sample, tmp_path):
     assert main(["compare", "sample", "--reference", "Daily Planet"]) == 2
 
 
+def test_cli_cmh_without_within_names_the_option(capsys):
+    from framelens.cli.main import main
+
+    assert main(["compare", "sample", "--lexicon", "conflict_actors", "--method", "cmh"]) == 2
+    err = capsys.readouterr().err
+    assert "--within" in err and "within=" not in err
+
+
 # ---------------------------------------------------------------------------------------------
 # the full-vocabulary path: tokens, n-gram tables and the result table, against plain recounts
 from framelens.compare._tables import ngram_table, tokenize  # noqa: E402
@@ -432,7 +523,6 @@ def test_every_row_matches_a_plain_recount_and_the_formula(wire_corpus):
                      for g in keys.unique()}
         corpus = sum(per_group.values(), Counter())
         N = float(sum(corpus.values()))
-        alpha0 = kw.get("prior_scale", N)
         for row in k.itertuples(index=False):
             ref = getattr(row, "reference", None)
             if ref is None:  # the rest of the same month
@@ -446,6 +536,7 @@ def test_every_row_matches_a_plain_recount_and_the_formula(wire_corpus):
             assert y_i + y_j >= kw["min_count"]
             n_i = sum(per_group[row.group].values())
             n_j = sum(sum(per_group[g].values()) for g in others)
+            alpha0 = kw.get("prior_scale", n_i + n_j)  # default: the prior weighs as much as the data compared
             a = alpha0 * corpus[row.term] / N
             delta = (math.log((y_i + a) / (n_i + alpha0 - y_i - a)) - math.log((y_j + a) / (n_j + alpha0 - y_j - a)))
             # stored as float32: 2⁻²⁴ ≈ 6e-8 relative rounding (computed in float64)

@@ -38,6 +38,35 @@ def test_a_family_without_hits_has_no_share():
     assert np.isnan(share).all() and np.isnan(lower).all() and hits.tolist() == [0, 0]
 
 
+def test_no_interval_when_one_document_holds_all_the_familys_hits():
+    # 8 documents, hits (3, 1) in one of them: every replicate that has a hit repeats 0.75/0.25,
+    # and a zero-width "95% interval" [0.75, 0.75] would claim what one document cannot show
+    counts = np.zeros((8, 2))
+    counts[0] = [3, 1]
+    share, lower, upper, hits = bootstrap_shares(counts, [[0, 1]], n_boot=500, rng=np.random.default_rng(0))
+    assert share.tolist() == [0.75, 0.25] and hits.tolist() == [4, 4]
+    assert np.isnan(lower).all() and np.isnan(upper).all()
+    # two documents with hits: an interval again, within the range of the two documents' shares
+    counts[1] = [0, 2]
+    share, lower, upper, _ = bootstrap_shares(counts, [[0, 1]], n_boot=500, rng=np.random.default_rng(0))
+    assert 0.0 <= lower[0] < share[0] < upper[0] <= 0.75
+
+
+def test_shares_flags_a_group_whose_hits_lie_in_one_document():
+    corpus = framelens.read_corpus(pd.DataFrame({
+        "source": ["A"] * 6 + ["B"] * 6,
+        "text": ["The rebels and the rebels and the insurgents."] + ["The weather was fine."] * 5
+                + ["Rebels attacked.", "Insurgents attacked.", "Rebels fled.", "Rebels said.", "Rebels won.", "Rain."],
+    }))
+    s = shares(corpus, "conflict_actors", family="armed_opposition", n_boot=300, seed=0)
+    a = s[(s.group == "A") & (s.label == "rebels")].iloc[0]
+    assert a["share"] == pytest.approx(2 / 3) and np.isnan(a["lower"]) and np.isnan(a["upper"])
+    assert "hits in only one document: no interval" in a["note"]
+    b = s[(s.group == "B") & (s.label == "rebels")].iloc[0]
+    assert b["share"] == pytest.approx(4 / 5) and b["lower"] < b["share"] <= b["upper"]
+    assert "no interval" not in b["note"]
+
+
 def test_resample_weights_draw_n_documents_with_replacement():
     w = resample_weights(7, 5000, np.random.default_rng(0))
     assert w.shape == (5000, 7) and (w.sum(axis=1) == 7).all()
@@ -146,6 +175,25 @@ def test_bootstrap_is_reproducible_and_recorded(sample, lexicon):
     params = one.attrs["framelens"]["params"]
     assert params["seed"] == 7 and params["n_boot"] == 200
     assert one.attrs["framelens"]["lexicon"]["sha256"] == lexicon.fingerprint
+
+
+def test_an_unseeded_run_records_the_seed_that_repeats_it(sample, lexicon):
+    # seed=None used to be recorded as None: the intervals could never be reproduced
+    from framelens.compare import divergence
+    from framelens.compare.stratified import shares_within
+
+    first = shares(sample, lexicon, family="armed_opposition", n_boot=100, seed=None)
+    used = first.attrs["framelens"]["params"]["seed"]
+    assert isinstance(used, int)
+    again = shares(sample, lexicon, family="armed_opposition", n_boot=100, seed=used)
+    pd.testing.assert_frame_equal(first, again)
+    d = divergence(sample, lexicon, family="armed_opposition", n_perm=49, seed=None)
+    repeat = divergence(sample, lexicon, family="armed_opposition", n_perm=49, seed=d.attrs["framelens"]["params"]["seed"])
+    pd.testing.assert_frame_equal(d.p_values, repeat.p_values)
+    t = shares_test(sample, lexicon, "armed_opposition", groups=("Orvane Wire", "Karvia Sentinel"), n_perm=99, seed=None)
+    assert isinstance(t.attrs["framelens"]["params"]["seed"], int)
+    w = shares_within(sample, lexicon, "armed_opposition", story="event", n_boot=50, seed=None)
+    assert isinstance(w.attrs["framelens"]["params"]["seed"], int)
 
 
 def test_small_groups_are_kept_and_flagged(sample, lexicon):

@@ -200,6 +200,19 @@ def test_the_bootstrap_resamples_stories_not_documents():
                                   "family_hits", "note", "n_stories"]
 
 
+def test_no_story_bootstrap_interval_from_a_single_compared_story():
+    # C has family hits in one compared story (s1) only: every replicate that draws s1 repeats its
+    # within-story shares, so the interval would have zero width; A and B, in three stories, keep theirs
+    rows = HAND + [("s1", "C", 2, 1), ("s2", "C", 0, 0), ("s3", "C", 0, 0)]
+    s = shares_within(toy_corpus(rows), LEX, "actors", story="story", n_boot=400, seed=0)
+    c = s[(s.group == "C") & (s.label == "rebels")].iloc[0]
+    assert c["share"] == pytest.approx(2 / 3) and c["n_stories"] == 1
+    assert np.isnan(c["lower"]) and np.isnan(c["upper"])
+    assert "hits in only one compared story: no interval" in c["note"]
+    a = s[(s.group == "A") & (s.label == "rebels")].iloc[0]
+    assert a["lower"] < a["upper"] and "no interval" not in a["note"]
+
+
 def test_stories_covered_by_one_group_are_left_out_and_counted():
     rows = HAND + [("s4", "A", 9, 0), ("s5", "A", 9, 0), ("s6", "B", 0, 9)]
     s = shares_within(toy_corpus(rows), LEX, "actors", story="story", n_boot=0)
@@ -315,6 +328,29 @@ def test_plot_decomposition_returns_a_figure_without_pyplot_state():
 
 # ---------------------------------------------------------------------------------------------
 # keyness within stories
+def test_keyness_within_cmh_adjusts_over_the_terms_it_could_test():
+    # "insurgents" never occurs: CMH has no variance, p is NaN, and it is no member of the BH family
+    # (it used to enter with p = 1, inflating the other terms' p_adj). Oracle: statsmodels'
+    # StratifiedTable per term, then multipletests over the testable terms.
+    from statsmodels.stats.contingency_tables import StratifiedTable
+    from statsmodels.stats.multitest import multipletests
+
+    corpus = toy_corpus(HAND)
+    k = keyness_within(corpus, lexicon=LEX, story="story", method="cmh")
+    part = k[k.group == "A"].set_index("term")
+    tokens = {(s, g): r + m + 2 for s, g, r, m in HAND}  # "The", the words, "attacked."
+    p = {}
+    for j, term in enumerate(("rebels", "militants")):
+        tables = [[[row_a[2 + j], tokens[(s, "A")] - row_a[2 + j]], [row_b[2 + j], tokens[(s, "B")] - row_b[2 + j]]]
+                  for s in ("s1", "s2", "s3")
+                  for row_a in HAND if row_a[:2] == (s, "A") for row_b in HAND if row_b[:2] == (s, "B")]
+        p[term] = StratifiedTable(np.array(tables, float).transpose(1, 2, 0)).test_null_odds(correction=False).pvalue
+        assert part.loc[term, "p"] == pytest.approx(p[term], rel=1e-9)
+    expected = multipletests([p["rebels"], p["militants"]], method="fdr_bh")[1]
+    assert part.loc[["rebels", "militants"], "p_adj"].to_numpy() == pytest.approx(expected, rel=1e-9)
+    assert np.isnan(part.loc["insurgents", "p"]) and np.isnan(part.loc["insurgents", "p_adj"])
+
+
 def test_keyness_within_one_story_is_fightin_words_with_the_story_sized_prior():
     rows = [("s1", "A", 6, 1), ("s1", "A", 4, 2), ("s1", "B", 1, 5), ("s1", "B", 2, 2)]
     corpus = toy_corpus(rows)

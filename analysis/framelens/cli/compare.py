@@ -156,6 +156,9 @@ def run(args: argparse.Namespace) -> int:
 
     figures = {}
     if method in KEYNESS_METHODS:
+        if method == "cmh" and not args.within:  # the library's message names its keyword, within=
+            raise ParameterError("--method cmh compares inside stories: give --within STORY_COLUMN "
+                                 "(e.g. --within event)")
         if family is not None and lexicon is None:
             raise ParameterError("--family needs --lexicon")
         table = compare.keyness(corpus, by=by, lexicon=lexicon, ngram_range=_ngram(args.ngram), method=method,

@@ -6,7 +6,9 @@ out*, so that no counted n-gram overlaps a hit ("freedom" is only counted where 
 a matched "freedom fighters"). It keeps the over-used n-grams that
 
 * occur at least ``min_count`` times in at least ``min_docs`` of the group's documents,
-* neither start nor end with an English stop word (scikit-learn's list) and are not only digits,
+* neither start nor end with an English stop word (scikit-learn's list) or a fragment that
+  ``\\w+`` tokens leave of a possessive, contraction or abbreviation (a single letter: "trump s",
+  "p m et"; "ll", "ve", "re"), and are not only digits,
 * are not matched by any lexicon pattern (``compile_lexicon(lexicon).find(term)`` is empty), and
 * are not mostly part of a longer kept n-gram (a shorter term whose count is at most 1.25 times
   that of a longer candidate containing it is dropped in its favour),
@@ -68,14 +70,25 @@ def _lexicon_hits(corpus: Any, lexicon: Any, matcher: Any, engine: str) -> Any:
         return matcher.find_many(corpus.texts)
 
 
+#: what ``\w+`` leaves of contractions and abbreviations ("Trump's" → "trump s", "p.m." → "p m"):
+#: no term starts or ends with one (a single letter, or a contraction's tail)
+_FRAGMENTS = frozenset({"ll", "ve", "re"})
+
+
+def _edge_ok(word: str, stop: frozenset) -> bool:
+    return word not in stop and word not in _FRAGMENTS and not (len(word) == 1 and not word.isdigit())
+
+
 def _phrase_ok(terms: np.ndarray) -> np.ndarray:
-    """False for n-grams starting or ending with a stop word, or made of digits only."""
+    """False for n-grams starting or ending with a stop word or a fragment (a single letter, as
+    ``\\w+`` splits "Trump's" or "p.m."; a contraction's tail), or made of digits only."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     ok = np.ones(len(terms), dtype=bool)
     for i, term in enumerate(terms):
         words = term.split(" ")
-        if words[0] in ENGLISH_STOP_WORDS or words[-1] in ENGLISH_STOP_WORDS or all(w.isdigit() for w in words):
+        if not _edge_ok(words[0], ENGLISH_STOP_WORDS) or not _edge_ok(words[-1], ENGLISH_STOP_WORDS) \
+                or all(w.isdigit() for w in words):
             ok[i] = False
     return ok
 
@@ -147,7 +160,8 @@ def suggest_terms(
         A suggestion occurs at least ``min_count`` times in at least ``min_docs`` documents of
         the group.
     prior_scale : float, optional
-        ``α0`` of the Dirichlet prior (see :func:`framelens.keyness`).
+        ``α0`` of the Dirichlet prior (see :func:`framelens.keyness`); default the size of each
+        comparison (the corpus, or with a date bin in ``by`` the period).
     n_examples, window : int
         Keyword-in-context lines per suggestion and words of context on each side.
     engine : str
@@ -189,8 +203,8 @@ def suggest_terms(
     table, dfreq = ng.table.tocsr(), ng.doc_freq.tocsr()
     corpus_counts = np.asarray(table.sum(axis=0)).ravel()
     N = float(ng.totals.sum())
-    alpha0 = N if prior_scale is None else float(prior_scale)
-    alpha = alpha0 * corpus_counts / N if N > 0 else np.zeros_like(corpus_counts)
+    # the prior's shape is the corpus's; its size prior_scale, else each comparison's (as keyness)
+    frequency = corpus_counts / N if N > 0 else np.zeros_like(corpus_counts)
     phrase_ok = _phrase_ok(ng.terms)
     matched_cache: dict[str, bool] = {}
 
@@ -212,7 +226,8 @@ def suggest_terms(
         if not len(cand):
             continue
         n_i, n_j = ng.totals[g], ng.totals[others].sum()
-        log_odds, z = log_odds_dirichlet(y_i[cand], y_j[cand], n_i, n_j, alpha[cand], alpha0)
+        alpha0 = float(prior_scale) if prior_scale is not None else float(n_i + n_j)
+        log_odds, z = log_odds_dirichlet(y_i[cand], y_j[cand], n_i, n_j, alpha0 * frequency[cand], alpha0)
         pos = z > 0
         cand, log_odds, z = cand[pos], log_odds[pos], z[pos]
         order = np.lexsort((ng.terms[cand].astype(str), -z))
@@ -243,7 +258,10 @@ def suggest_terms(
         out = out.merge(keys, on="group", how="left", sort=False)
         cols = [c for c in out.columns if c not in groups.by]
         out = out[cols[:1] + list(groups.by) + cols[1:]]
+    one_stratum = len(set(groups.strata.tolist())) == 1  # then every comparison covers the corpus: α0 = N
     params = {"by": groups.by, "top": top, "ngram_range": list(lo_hi), "min_count": min_count,
-              "min_docs": min_docs, "prior_scale": prior_scale, "alpha0": alpha0, "n_examples": n_examples,
+              "min_docs": min_docs, "prior_scale": prior_scale,
+              "alpha0": float(prior_scale) if prior_scale is not None else (N if one_stratum else None),
+              "n_examples": n_examples,
               "window": window, "engine": engine, "method": "log_odds_dirichlet, lexicon hits masked"}
     return result_table(out, provenance_record(corpus, lex, params, kind="suggest_terms"))

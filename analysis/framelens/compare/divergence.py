@@ -144,7 +144,8 @@ class DivergenceResult:
     notes : Series
         Per group, '' or why its numbers rest on little data (< 5 documents, < 10 hits).
     attrs : dict
-        ``{"framelens": provenance}``.
+        ``{"framelens": provenance}``; each table and series above carries the same record in its
+        own ``attrs``.
     """
 
     matrix: pd.DataFrame
@@ -276,7 +277,8 @@ def divergence(
     n_perm : int
         Relabellings per pair for the permutation p-values (0: none, ``p_values`` is None).
     seed : int or None
-        Seed of the permutations (recorded in the provenance).
+        Seed of the permutations, recorded in the provenance (``None``: a fresh seed from the
+        operating system, recorded too).
     positive : str, optional
         A label id: the slant is signed so that this label's CA coordinate is positive (groups
         using it more sit on the positive side). By default the label farthest from the centre of
@@ -297,10 +299,9 @@ def divergence(
     """
     if not isinstance(n_perm, (int, np.integer)) or n_perm < 0:
         raise ParameterError(f"n_perm must be a non-negative integer, not {n_perm!r}")
-    try:
-        np.random.default_rng(seed)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"seed must be an integer or None, not {seed!r}") from exc
+    from .shares import resolve_seed
+
+    seed = resolve_seed(seed)  # None: a fresh seed, recorded so that the p-values can be repeated
     corpus, lex = as_corpus(corpus), as_lexicon(lexicon)
     fams = resolve_families(lex, family)
     labels = [lab for f in fams for lab in lex.family(f).label_ids()]
@@ -316,5 +317,9 @@ def divergence(
     params = {"by": groups.by, "family": fams if family is not None else None, "n_perm": n_perm, "seed": seed,
               "positive": positive, "divergence": "Jensen-Shannon, base 2 (bits)",
               "slant": "CA axis 1, row principal coordinates", "engine": engine}
-    result.attrs["framelens"] = provenance_record(corpus, lex, params, kind="divergence")
+    result.attrs["framelens"] = record = provenance_record(corpus, lex, params, kind="divergence")
+    # each table of the result carries the record too: one taken out alone (d.matrix.to_csv…) keeps it
+    for part in (result.matrix, result.p_values, result.slant, result.table, result.label_coordinates, result.notes):
+        if part is not None:
+            part.attrs["framelens"] = record
     return result

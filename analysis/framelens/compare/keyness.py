@@ -10,15 +10,22 @@ Three statistics, all vectorised over the vocabulary (no Python loop per term):
         δ̂_w = log[(y_wi + α_w) / (n_i + α0 − y_wi − α_w)] − log[(y_wj + α_w) / (n_j + α0 − y_wj − α_w)]
         σ²_w ≈ 1/(y_wi + α_w) + 1/(y_wj + α_w)         z_w = δ̂_w / σ_w
 
-    ``α_w = α0 · y_w / N`` where ``y_w`` and ``N`` are counts over the whole corpus (all groups);
-    ``prior_scale`` sets ``α0``; by default ``α0 = N`` so that ``α_w = y_w``, the whole corpus's own
-    counts (the empirical-Bayes default of the R package tidylo).
+    ``α_w = α0 · y_w / N`` where ``y_w`` and ``N`` are counts over the whole corpus (all groups):
+    the prior's *shape* is always the corpus's word distribution. ``prior_scale`` sets ``α0``; by
+    default ``α0 = n_i + n_j``, the size of the data compared, so that the prior weighs as much as
+    the two sides together. Comparing each group with the rest of the whole corpus, that is ``α0 =
+    N`` and ``α_w = y_w``, the corpus's own counts (the empirical-Bayes default of the R package
+    tidylo). A comparison inside a period, with a reference group or between a pair covers less
+    than the corpus: a prior of the whole corpus's size would then outweigh the data compared (by
+    ``N / (n_i + n_j)``) and shrink its z-scores by about the square root of that, so that the same
+    month's z-scores would depend on how many other months the corpus holds.
 ``chi2`` and ``g2``
     Pearson's χ² and the log-likelihood G² of the 2 × 2 table (this term / all other terms) ×
     (group / other side), without continuity correction, 1 degree of freedom. As in quanteda's
     ``textstat_keyness`` the statistic is *signed*: negative when the group uses the term less than
-    expected. ``p_adj`` is Benjamini–Hochberg over the terms of each comparison
-    (``scipy.stats.false_discovery_control``).
+    expected. ``p_adj`` is Benjamini–Hochberg over the terms of each comparison that occur on
+    either side (``scipy.stats.false_discovery_control``); a term absent from both (a label the
+    texts never use) is no test: ``p`` and ``p_adj`` are 1 and it does not count in the BH family.
 
 What counts as the vocabulary:
 
@@ -62,6 +69,8 @@ from ._tables import (
 )
 
 METHODS = ("log_odds_dirichlet", "chi2", "g2")
+#: the provenance's description of the default prior
+_PRIOR_DEFAULT = "alpha_w = (n_i + n_j) * y_w / N: corpus frequencies at the size of each comparison"
 #: added to both counts in ``log_ratio``
 CONTINUITY = 0.5
 PAIRS = "pairs"
@@ -263,7 +272,9 @@ def keyness_from_counts(
     tokens : sequence of float, optional
         Word tokens per group, the denominators of ``rate``; default ``totals``.
     prior_scale : float, optional
-        ``α0`` of the Dirichlet prior; default the corpus total ``N`` (``α_w`` = corpus counts).
+        ``α0`` of the Dirichlet prior, the same in every comparison; default each comparison's own
+        size ``n_i + n_j`` (``N``, so ``α_w`` = corpus counts, when a group is compared with the
+        rest of the whole corpus).
     min_count : int
         Keep the terms whose count over both sides of a comparison reaches this.
     strata : sequence of int, optional
@@ -302,7 +313,7 @@ def keyness_from_counts(
 class _Columns:
     """The rows of every comparison, written once in their final order (indices, not names)."""
 
-    alpha0: float
+    alpha0: float | None  # None: the default prior, each comparison's own size (not one value)
     lengths: np.ndarray  # rows per comparison, in order
     group: np.ndarray  # per comparison: the group's index
     ref: np.ndarray  # per comparison: the reference group's index, −1 for the rest
@@ -425,6 +436,7 @@ def _keyness_columns(table: Any, n_terms: int, names: list[str], *, method: str,
     if prior_scale is not None and not prior_scale > 0:
         raise ParameterError(f"prior_scale must be a positive number (α0), not {prior_scale!r}")
     N = float(totals_arr.sum())
+    # the prior's total: fixed when given, else each comparison's size (see the module docstring)
     alpha0 = N if prior_scale is None else float(prior_scale)
     stat_cols = ["log_odds", "z"] if method == "log_odds_dirichlet" else [method, "p", "p_adj"]
     float_cols = ["rate", "rate_other", "log_ratio", *stat_cols]
@@ -469,6 +481,7 @@ def _keyness_columns(table: Any, n_terms: int, names: list[str], *, method: str,
         values[name] = np.empty(R, dtype=_FLOAT64_COLUMNS.get(name, np.float32))
 
     start = 0
+    per_comparison = False  # did a default prior differ from N (a comparison smaller than the corpus)?
     for (g, others, ref_label), keep, length in zip(comparisons, keeps, lengths):
         if length == 0:
             continue
@@ -498,8 +511,11 @@ def _keyness_columns(table: Any, n_terms: int, names: list[str], *, method: str,
             u["rate_other"] = yj * 1000.0 / t_j if t_j > 0 else np.full(len(yi), np.nan)
             u["log_ratio"] = log_ratio(yi, yj, t_i, t_j)
         if method == "log_odds_dirichlet":
-            alpha = alpha0 * yw / N if N > 0 else np.zeros(len(yw))
-            u["log_odds"], u["z"] = log_odds_dirichlet(yi, yj, n_i, n_j, alpha, alpha0)
+            a0 = alpha0 if prior_scale is not None else float(n_i + n_j)
+            alpha = a0 * yw / N if N > 0 else np.zeros(len(yw))
+            u["log_odds"], u["z"] = log_odds_dirichlet(yi, yj, n_i, n_j, alpha, a0)
+            if prior_scale is None and abs(a0 - N) > 1e-9 * N:
+                per_comparison = True
             stat = u["z"]
         else:
             stat, u["p"] = contingency_2x2(yi, yj, n_i, n_j, method)
@@ -508,7 +524,14 @@ def _keyness_columns(table: Any, n_terms: int, names: list[str], *, method: str,
         # labels, shortest then alphabetical for n-grams)
         order = _descending_order(stat, inv)
         if method != "log_odds_dirichlet":  # BH ranks every term's p: over the rows, not the distinct values
-            u["p_adj"] = bh_adjust(u["p"][inv])[order]
+            # a term absent from both sides was not tested (its p = 1 is no p-value): it stays out of
+            # the BH family, where it would only inflate m and every other term's p_adj
+            p_rows = u["p"][inv]
+            tested = ((yi + yj) > 0)[inv]
+            p_adj = np.ones(len(p_rows))
+            p_adj[tested] = bh_adjust(p_rows[tested])
+            u["p_adj"] = p_adj[order]
+            del p_rows, tested, p_adj
         rows = np.take(inv, order)
         del inv
         picked = order if keep is None else keep[order]
@@ -530,7 +553,7 @@ def _keyness_columns(table: Any, n_terms: int, names: list[str], *, method: str,
     release_memory()  # what counting and the comparisons freed, now that the result is written
     kept = lengths > 0
     return _Columns(
-        alpha0, lengths[kept],
+        None if per_comparison else alpha0, lengths[kept],
         np.array([g for (g, _, _), k in zip(comparisons, kept) if k], dtype=np.int64),
         np.array([-1 if r is None else int(o[0]) for (_, o, r), k in zip(comparisons, kept) if k], dtype=np.int64),
         term, values,
@@ -629,8 +652,10 @@ def keyness(
         ``None``: each group against the rest (all other groups pooled); a group name: each other
         group against it; ``"pairs"``: every pair of groups once.
     prior_scale : float, optional
-        ``α0``, the total pseudo-count of the Dirichlet prior (log-odds only); default the corpus
-        total, i.e. ``α_w`` = the term's count in the whole corpus.
+        ``α0``, the total pseudo-count of the Dirichlet prior (log-odds only), the same in every
+        comparison; default each comparison's size ``n_i + n_j`` — the corpus total, i.e. ``α_w`` =
+        the term's count in the whole corpus, when each group is compared with the rest of the whole
+        corpus (the provenance's ``alpha0`` is then that total, else None).
     min_count : int, optional
         Keep terms counted at least this often over both sides of a comparison; default 0 with a
         lexicon (every label is listed) and 5 for n-grams.
@@ -714,7 +739,9 @@ def keyness(
     out = _decorate(out, res, groups, lex, table, term_code)
     params = {"by": groups.by, "lexicon": None if lex is None else lex.name, "ngram_range": list(lo_hi),
               "method": method, "reference": reference, "prior_scale": prior_scale,
-              "alpha0": res.alpha0 if method == "log_odds_dirichlet" else None, "min_count": mc,
+              "alpha0": res.alpha0 if method == "log_odds_dirichlet" else None,
+              "prior": (_PRIOR_DEFAULT if prior_scale is None else "alpha0 = prior_scale in every comparison")
+              if method == "log_odds_dirichlet" else None, "min_count": mc,
               "continuity": CONTINUITY, "engine": engine if lex is not None else None}
     return result_table(out, provenance_record(corpus, lex, params, kind="keyness"))
 
@@ -781,7 +808,8 @@ def _decorate(out: pd.DataFrame, res: _Columns, groups: Groups, lex: Any, table:
                 ref_note = small_group_note(int(groups.n_docs[rf]), hits(rf), family=family)
                 parts.append(f"reference {groups.names[rf]!r}: {ref_note}" if ref_note else "")
             elif rest_docs[gr] < MIN_DOCS:
-                parts.append(f"the rest has only {rest_docs[gr]} documents (< {MIN_DOCS})")
+                plural = "s" if rest_docs[gr] != 1 else ""
+                parts.append(f"the rest has only {rest_docs[gr]} document{plural} (< {MIN_DOCS})")
             notes.append("; ".join(p for p in parts if p))
     note_codes, note_categories = (pd.factorize(np.asarray(notes, dtype=object), sort=True) if notes
                                    else (np.zeros(0, dtype=np.int64), np.asarray([""], dtype=object)))

@@ -34,13 +34,30 @@ from .keyness import bh_adjust
 
 #: replicates are drawn in blocks of about this many weights, to bound memory
 _BLOCK = 4_000_000
+#: a bootstrap interval needs the family's hits in at least this many resampled units (documents, stories)
+MIN_DOCS_WITH_HITS = 2
+#: the note when it has fewer
+ONE_UNIT_NOTE = "hits in only one {unit}: no interval"
 
 
-def _check_seed(seed: Any) -> np.random.Generator:
+def resolve_seed(seed: Any) -> Any:
+    """The seed to use *and record*: ``seed`` itself, or for ``None`` a fresh one from the operating
+    system's entropy, so that the provenance of an unseeded run still says how to repeat it.
+
+    Examples
+    --------
+    >>> resolve_seed(3)
+    3
+    >>> isinstance(resolve_seed(None), int)
+    True
+    """
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)
     try:
-        return np.random.default_rng(seed)
+        np.random.default_rng(seed)
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"seed must be an integer or None, not {seed!r}") from exc
+    return seed
 
 
 def resample_weights(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
@@ -78,6 +95,9 @@ def bootstrap_shares(
     -------
     (share, lower, upper, family_hits)
         Arrays over the labels (NaN where the family has no hit); family hits per label's family.
+        ``lower``/``upper`` are NaN when fewer than two documents hold the family's hits: every
+        replicate would then repeat one document's shares, a zero-width interval that claims a
+        certainty one document cannot give.
 
     Examples
     --------
@@ -112,7 +132,7 @@ def bootstrap_shares(
     tail = (1.0 - ci) / 2.0
     for cols in families:
         cols = list(cols)
-        if fam_hits[cols[0]] == 0:
+        if np.count_nonzero(counts[:, cols].sum(axis=1) > 0) < MIN_DOCS_WITH_HITS:
             continue
         fam = boot[:, cols]
         total = fam.sum(axis=1, keepdims=True)
@@ -152,7 +172,8 @@ def shares(
         Bootstrap replicates; each resamples the group's documents with replacement. 0 skips the
         intervals (``lower``/``upper`` are then NaN).
     seed : int or None
-        Seed of the resampling (recorded in the provenance).
+        Seed of the resampling, recorded in the provenance (``None``: a fresh seed from the operating
+        system, recorded too, so the run can be repeated).
     within : str, Stories or sequence, optional
         Compare inside stories only (framing without selection): a story column (``"story"``,
         ``"event"``), a :class:`~framelens.compare.stories.Stories` result, one story per document, or
@@ -168,7 +189,8 @@ def shares(
         ``family, label, count`` (the label's hits in the group), ``share`` (count / family hits),
         ``lower, upper`` (the interval), ``n_docs``, ``family_hits`` and ``note``. Groups with fewer
         than 5 documents or fewer than 10 hits in the family are kept and flagged in ``note``; a
-        group without any hit in a family has ``share`` NaN and says so in ``note``. Rows follow the
+        group without any hit in a family has ``share`` NaN and says so in ``note``; a group whose
+        family hits all lie in one document has no interval (NaN, said in ``note``). Rows follow the
         groups' sorted order, then the lexicon's order of families and labels.
 
     Examples
@@ -187,7 +209,8 @@ def shares(
         raise ParameterError(f"ci must be a coverage between 0 and 1 (e.g. 0.95), not {ci!r}")
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise ParameterError(f"n_boot must be a non-negative integer, not {n_boot!r}")
-    rng = _check_seed(seed)
+    seed = resolve_seed(seed)
+    rng = np.random.default_rng(seed)
     corpus, lex = as_corpus(corpus), as_lexicon(lexicon)
     fams = resolve_families(lex, family)
     groups = resolve_groups(corpus, by)
@@ -202,8 +225,11 @@ def shares(
     for g, name in enumerate(groups.names):
         share, lower, upper, hits = bootstrap_shares(dense[groups.codes == g], local, n_boot=n_boot, ci=ci, rng=rng)
         counts = dense[groups.codes == g].sum(axis=0)
+        with_hits = dense[groups.codes == g] > 0
         for k, f in enumerate(fams):
             note = small_group_note(int(groups.n_docs[g]), hits[local[k][0]], family=f)
+            if n_boot > 0 and np.count_nonzero(with_hits[:, local[k]].any(axis=1)) == 1:
+                note = "; ".join(x for x in (note, ONE_UNIT_NOTE.format(unit="document")) if x)
             for c in local[k]:
                 rows.append((name, f, label_ids[used[c]], int(counts[c]), share[c], lower[c], upper[c],
                              int(groups.n_docs[g]), int(hits[c]), note))
@@ -325,7 +351,8 @@ def shares_test(
         raise ParameterError(f"groups must name two groups, (a, b), not {groups!r}")
     if not isinstance(n_perm, (int, np.integer)) or n_perm < 1:
         raise ParameterError(f"n_perm must be a positive integer, not {n_perm!r}")
-    rng = _check_seed(seed)
+    seed = resolve_seed(seed)
+    rng = np.random.default_rng(seed)
     corpus, lex = as_corpus(corpus), as_lexicon(lexicon)
     fam = lex.family(family)  # ParameterError when absent
     labels = fam.label_ids()

@@ -58,6 +58,7 @@ from ._tables import (
     result_table,
     small_group_note,
 )
+from .shares import MIN_DOCS_WITH_HITS, ONE_UNIT_NOTE, resolve_seed
 from .stories import Stories, stories
 
 SHARES_COLUMNS = ["group", "family", "label", "count", "share", "lower", "upper", "n_docs", "family_hits", "note",
@@ -266,7 +267,8 @@ def shares_within(
         ``Σ v_s·p_g(s) / Σ v_s`` with ``p_g(s)`` its within-story share and ``v_s`` the story weight
         (so ``share`` is not ``count / family_hits`` unless the group's story mix is the corpus's).
         ``note`` flags little data and counts the group's stories that no other group covered (left
-        out). ``attrs["framelens"]["stories"]`` says where the stories came from and how many were
+        out); a group with family hits in only one compared story has no interval (NaN, said in
+        ``note``). ``attrs["framelens"]["stories"]`` says where the stories came from and how many were
         matched and unmatched.
 
     Examples
@@ -280,6 +282,7 @@ def shares_within(
     """
     if weights not in WEIGHTS:
         raise ParameterError(f"weights must be one of {', '.join(WEIGHTS)}, not {weights!r}")
+    seed = resolve_seed(seed)  # None: a fresh seed, recorded
     rng = _check_common(ci, n_boot, seed)
     corpus, lex = as_corpus(corpus), as_lexicon(lexicon)
     fams = resolve_families(lex, family)
@@ -303,7 +306,8 @@ def shares_within(
             mine = idx[hits[idx, g] > 0]
             share = standardised_shares(cube[mine, g], hits[mine, g], v[mine])
             lower = upper = np.full(len(labels), np.nan)
-            if boot is not None and len(mine):
+            # one story only: every replicate that draws it repeats its shares (a zero-width interval)
+            if boot is not None and len(mine) >= MIN_DOCS_WITH_HITS:
                 has = hits[idx, g] > 0
                 p = np.where(has[:, None], cube[idx, g] / np.where(has, hits[idx, g], 1.0)[:, None], 0.0)
                 num = boot @ (v[idx, None] * p)
@@ -317,6 +321,8 @@ def shares_within(
             note = small_group_note(n_docs, fam_hits, family=fam)
             if alone:
                 note = "; ".join(x for x in (note, f"{alone} of its stories covered by no other group (left out)") if x)
+            if boot is not None and len(mine) == 1:
+                note = "; ".join(x for x in (note, ONE_UNIT_NOTE.format(unit="compared story")) if x)
             counts = cube[mine, g].sum(axis=0)
             for j, lab in enumerate(labels):
                 rows.append((name, fam, lab, int(counts[j]), share[j], lower[j], upper[j], n_docs, int(fam_hits),
@@ -483,6 +489,7 @@ def shares_within_test(
         raise ParameterError(f"test must be one of {', '.join(TESTS)}, not {test!r}")
     if isinstance(n_perm, bool) or not isinstance(n_perm, (int, np.integer)) or n_perm < 1:
         raise ParameterError(f"n_perm must be a positive integer, not {n_perm!r}")
+    seed = resolve_seed(seed)  # None: a fresh seed, recorded
     rng = _check_common(ci, 0, seed)
     corpus, lex = as_corpus(corpus), as_lexicon(lexicon)
     fams = resolve_families(lex, family)
@@ -702,7 +709,8 @@ def keyness_within(
     ``"cmh"``
         Per term, the Mantel–Haenszel pooled odds ratio and the signed CMH χ² (1 df) of the 2 × 2 ×
         stories table (term / other terms × group / other side), with ``p`` and Benjamini–Hochberg
-        ``p_adj`` over the terms of each comparison.
+        ``p_adj`` over the terms of each comparison that could be tested (a term no story's table
+        varies in — never, or always, used — has ``p`` and ``p_adj`` NaN and is not in the family).
 
     Parameters
     ----------
@@ -802,8 +810,10 @@ def keyness_within(
             cols["rate_other"] = count_other[keep] * 1000.0 / tj if tj > 0 else np.full(len(keep), np.nan)
         cols["log_ratio"] = log_ratio(count[keep], count_other[keep], ti, tj)
         cols.update(stats)
-        if method == "cmh":
-            cols["p_adj"] = bh_adjust(np.where(np.isnan(cols["p"]), 1.0, cols["p"])) if len(keep) else cols["p"]
+        if method == "cmh":  # BH over the terms tested: a NaN p (never, or always, used) is no test
+            finite = np.isfinite(cols["p"])
+            cols["p_adj"] = np.full(len(keep), np.nan)
+            cols["p_adj"][finite] = bh_adjust(cols["p"][finite])
         stat = cols["z"] if method == "log_odds_dirichlet" else cols["cmh"]
         frame = pd.DataFrame(cols)
         frame.insert(0, "group", strata.group_names[g])
