@@ -6,6 +6,7 @@ permutation distribution; the slant against the sample corpus's answer key.
 """
 from __future__ import annotations
 
+import collections
 import importlib
 import itertools
 import math
@@ -79,6 +80,36 @@ def test_permutation_p_value_matches_the_exact_distribution():
     exact = np.mean(np.array(every) >= observed - 1e-12)
     p = pair_permutation_p(a, b, observed, n_perm=20000, rng=np.random.default_rng(11))
     assert p == pytest.approx(exact, abs=0.01)
+
+
+def test_permutation_p_value_of_a_small_outlet_against_a_large_one_matches_the_exact_distribution():
+    # the smaller side is drawn (3 of 43 documents), from the documents with a hit only, so it
+    # takes the sparse draws; half of the large outlet's documents have no hit
+    rng = np.random.default_rng(3)
+    a = np.array([[2, 0, 1], [3, 1, 0], [1, 0, 0]])
+    b = np.vstack([rng.multinomial(2, [0.3, 0.4, 0.3], size=20), np.zeros((20, 3), dtype=int)])
+    pooled = np.vstack([a, b])
+    observed = float(jsd(a.sum(axis=0), b.sum(axis=0)))
+    grand = pooled.sum(axis=0)
+    every = np.array([float(jsd(pooled[list(idx)].sum(axis=0), grand - pooled[list(idx)].sum(axis=0)))
+                      for idx in itertools.combinations(range(43), 3)])  # all 12,341 relabellings
+    every = every[~np.isnan(every)]  # a side without any hit has no distribution: such relabellings do not count
+    exact = np.mean(every >= observed - 1e-12)
+    p = pair_permutation_p(a, b, observed, n_perm=20000, rng=np.random.default_rng(12))
+    assert p == pytest.approx(exact, abs=4 * np.sqrt(exact * (1 - exact) / 20000))
+
+
+@pytest.mark.parametrize("n", [24, 12])  # 3 of 24: draws with replacement, repeats drawn again; 3 of 12: a permutation
+def test_every_subset_is_equally_likely(n):
+    from scipy.stats import chisquare
+
+    from framelens.compare.divergence import _subset_sums
+
+    sums = _subset_sums(np.eye(n), np.full(60000, 3), np.random.default_rng(5))
+    assert (sums.sum(axis=1) == 3).all() and sums.max() == 1  # three distinct rows each time
+    counts = collections.Counter(map(tuple, sums.astype(bool)))
+    assert len(counts) == math.comb(n, 3)
+    assert chisquare(list(counts.values())).pvalue > 0.001
 
 
 def _toy_counts():

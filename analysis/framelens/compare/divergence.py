@@ -5,7 +5,10 @@
   ``scipy.spatial.distance.jensenshannon(P, Q, base=2)`` (which is the JS *distance*). It lies in
   [0, 1]: 0 for identical distributions, 1 for distributions without a label in common.
 * **Permutation p-values** per pair: the documents of the two groups are relabelled at random
-  (sizes kept) and the divergence recomputed; ``p = (1 + #{JSD* ≥ JSD}) / (1 + n_perm)``.
+  (sizes kept) and the divergence recomputed; ``p = (1 + #{JSD* ≥ JSD}) / (1 + n)``, ``n`` the
+  relabellings (of ``n_perm``) that leave a hit on both sides. Only the smaller group's share of
+  the documents with a hit is drawn (see :func:`pair_permutation_p`): 133 outlets of 160,000
+  articles take about a minute at ``n_perm=199``.
 * **Slant**: the first axis of a correspondence analysis (CA) of the group × label count table —
   the SVD of the standardised residuals ``S = D_r^{-1/2} (P − r cᵀ) D_c^{-1/2}``; a group's slant
   is its row principal coordinate ``F = D_r^{-1/2} U Σ`` on axis 1, signed so that the label named
@@ -103,24 +106,69 @@ def correspondence_analysis(table: Any) -> tuple[np.ndarray, np.ndarray, np.ndar
 def pair_permutation_p(
     counts_a: np.ndarray, counts_b: np.ndarray, observed: float, *, n_perm: int, rng: np.random.Generator
 ) -> float:
-    """Permutation p-value of the JSD between two groups of documents (documents × labels)."""
+    """Permutation p-value of the JSD between two groups of documents (documents × labels).
+
+    Each relabelling gives the smaller group a uniform random subset of the pooled documents, of its
+    size. Only the documents with a hit are drawn: how many of them fall in the subset is
+    hypergeometric, and which ones a uniform subset of that size (documents without a hit add
+    nothing to either sum). So the cost grows with the smaller group's hits, not with the pooled
+    documents: an outlet of 40 articles against one of 16,000 costs 40 draws per relabelling.
+    """
     pooled = np.vstack([counts_a, counts_b]).astype(np.float64)
-    n_a, n_all = len(counts_a), len(pooled)
     grand = pooled.sum(axis=0)
-    base = np.arange(n_all)
+    rows = pooled[pooled.any(axis=1)]
+    n_hit, n_all = len(rows), len(pooled)
+    smaller = min(len(counts_a), len(counts_b))
+    sizes = (rng.hypergeometric(n_hit, n_all - n_hit, smaller, size=n_perm) if 0 < n_hit < n_all
+             else np.full(n_perm, smaller if n_hit else 0, dtype=np.int64))
     extreme = n_valid = 0
-    block = max(1, _BLOCK // max(n_all, 1))
+    block = max(1, _BLOCK // max(smaller, 1))
     for start in range(0, n_perm, block):
-        stop = min(n_perm, start + block)
-        perm = rng.permuted(np.broadcast_to(base, (stop - start, n_all)), axis=1)
-        member = np.zeros((stop - start, n_all))
-        np.put_along_axis(member, perm[:, :n_a], 1.0, axis=1)
-        sum_a = member @ pooled
-        d = jsd(sum_a, grand - sum_a, axis=1)
+        side = _subset_sums(rows, sizes[start:start + block], rng)
+        d = jsd(side, grand - side, axis=1)
         ok = ~np.isnan(d)
         n_valid += int(ok.sum())
         extreme += int((d[ok] >= observed - 1e-12).sum())
     return (1.0 + extreme) / (1.0 + n_valid)
+
+
+def _subset_sums(rows: np.ndarray, sizes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """For each ``t``, the sum of ``sizes[t]`` distinct rows of ``rows`` chosen uniformly at random.
+
+    A subset that is a small part of the rows: row numbers are drawn with replacement, and a draw
+    that repeats one already held is drawn again until the subset has its size (the rule looks only
+    at which draws are equal, never at the row numbers, so every subset of a size is as likely).
+    A larger part: the first ``sizes[t]`` rows of a random permutation.
+    """
+    n, owners = len(rows), len(sizes)
+    if 8 * int(sizes.max(initial=0)) > n:
+        order = rng.permuted(np.broadcast_to(np.arange(n), (owners, n)), axis=1)
+        chosen = order[np.arange(n) < sizes[:, None]]  # row by row, so each owner's rows are together
+        return _owner_sums(rows, chosen, sizes)
+    keys = np.zeros(0, dtype=np.int64)  # owner * n + row, sorted, distinct
+    missing = sizes.astype(np.int64)
+    while missing.any():
+        owner = np.repeat(np.arange(owners, dtype=np.int64), missing)
+        new = np.sort(owner * n + rng.integers(0, n, size=len(owner)))
+        new = new[np.concatenate([[True], new[1:] != new[:-1]])]  # distinct
+        if len(keys):
+            new = new[keys[np.minimum(np.searchsorted(keys, new), len(keys) - 1)] != new]
+            keys = np.sort(np.concatenate([keys, new]), kind="stable")  # two sorted runs: merged
+        else:
+            keys = new
+        missing = sizes - np.bincount(keys // n, minlength=owners)
+    return _owner_sums(rows, keys % n, sizes)
+
+
+def _owner_sums(rows: np.ndarray, chosen: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Sums of ``rows[chosen]`` in consecutive runs of ``sizes``: one sparse product, its rows
+    built as they lie (no sorting)."""
+    import scipy.sparse as sp
+
+    indptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=indptr[1:])
+    member = sp.csr_matrix((np.ones(len(chosen)), chosen, indptr), shape=(len(sizes), len(rows)))
+    return np.asarray(member @ rows)
 
 
 @dataclass
@@ -222,10 +270,11 @@ def divergence_from_counts(
     if n_perm > 0:
         rng = np.random.default_rng(seed)
         p = np.full((G, G), np.nan)
+        members = [counts[codes == g] for g in range(G)]  # once, not once per pair
         for i, j, obs in zip(ii, jj, d):
             if np.isnan(obs):
                 continue
-            p[i, j] = p[j, i] = pair_permutation_p(counts[codes == i], counts[codes == j], obs, n_perm=n_perm, rng=rng)
+            p[i, j] = p[j, i] = pair_permutation_p(members[i], members[j], obs, n_perm=n_perm, rng=rng)
         p_values = pd.DataFrame(p, index=names, columns=names)
     rows, cols, inertia = correspondence_analysis(table)
     slant, coords = rows[:, 0].copy(), cols[:, 0].copy()
