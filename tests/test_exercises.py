@@ -114,6 +114,13 @@ def test_contrast_lexicon_feedback_is_specific_without_the_missing_names():
         "army, military, government, government forces, government troops, security forces, loyalists, "
         "loyalist forces, regime", "regime forces, junta, patriots"))
     assert not swapped.passed and "other label" in swapped.message
+    # one neutral name filed as delegitimising holds only 3 % of the hits: it used to pass
+    misfiled = X.check_contrast_lexicon(lexicon_with(
+        "army, military, government forces, government troops, security forces, loyalist forces, loyalists, patriots",
+        "regime, regime forces, junta, government"))
+    assert not misfiled.passed, misfiled.message
+    assert "1 of your names (27 hits) sits under the other label" in misfiled.message
+    assert "'government'" not in misfiled.message  # the name itself is the answer
     wrong_family = X.check_contrast_lexicon(lexicon_with("army, government", "regime, junta", family="gov"))
     assert "family called 'government_names'" in wrong_family.message
     assert "parse your YAML" in X.check_contrast_lexicon(GOOD_YAML).message
@@ -174,7 +181,10 @@ def test_most_insurgents_feedback_hides_the_answer(corpus):
 
 
 def test_interval_reading():
-    assert X.check_rebels_intervals(False).passed  # the two intervals overlap on this corpus
+    right = X.check_rebels_intervals(False)
+    assert right.passed  # the two intervals overlap on this corpus
+    # overlapping 95 % intervals do not prove "no difference": the feedback must not teach that as a rule
+    assert "cannot tell the two outlets apart" not in right.message and "rough guide" in right.message
     wrong = X.check_rebels_intervals(True)
     assert not wrong.passed and "overlap" in wrong.message
     assert "True" in X.check_rebels_intervals("yes").message
@@ -222,6 +232,13 @@ def test_source_evaluations_check(evaluations):
     assert not swapped.passed and "split='stratified'" in swapped.message
     lean = replace(grouped_eval, params={**grouped_eval.params, "target": "lean"})
     assert "target='source'" in X.check_source_evaluations(random_eval, lean).message
+    # a model that also sees the lexicon's labels (Classifier(lexicon=...), the conflict_framing preset) is no
+    # words-only model: it used to pass, as the check could not tell its lexicon from the baseline's
+    assert random_eval.params["model"]["lexicon"] is False and random_eval.params["baseline_lexicon"] == "conflict_actors"
+    with_lexicon = replace(grouped_eval, params={**grouped_eval.params,
+                                                 "model": {**grouped_eval.params["model"], "lexicon": "conflict_actors"}})
+    fb = X.check_source_evaluations(random_eval, with_lexicon)
+    assert not fb.passed and "words-only model" in fb.message
     three = replace(random_eval, params={**random_eval.params, "cv": 3})
     assert "cv=5" in X.check_source_evaluations(three, grouped_eval).message
     assert "result of evaluate" in X.check_source_evaluations(random_eval.summary, grouped_eval).message

@@ -218,3 +218,59 @@ def test_batch_scoring_guide_shows_its_results(executed):
     # the temporary folder is gone and nothing was written beside the notebook
     assert re.search(r"deleted \S*framelens-batch-", everything)
     assert not any((GUIDES / name).exists() for name in ("archive", "scores", "scores-cli"))
+
+
+# --- what the exercises tell students must hold on the corpus (no kernel: fast) ---
+def markdown(path: Path, cell_id: str) -> str:
+    return next(c.source for c in nbformat.read(path, as_version=4).cells if c.id == cell_id)
+
+
+@pytest.mark.parametrize("folder", [EXERCISES, SOLUTIONS], ids=["exercise", "solution"])
+def test_exercise_3_hint_join_gives_the_columns_it_names(folder):
+    """The task 4 hint used to join kwic's lines with docs[["doc_id", "source", "event"]]: kwic already has
+    'source', so the join gave source_x / source_y and value_counts of 'source' failed."""
+    import framelens
+
+    hint = markdown(folder / "03_framing_or_topic.ipynb", "cell-0009")
+    columns = json.loads("[" + re.search(r'corpus\.docs\[\[(.*?)\]\]', hint)[1] + "]")
+    corpus = framelens.datasets.load_sample()
+    uses = framelens.kwic(corpus, "junta", window=0).merge(corpus.docs[columns], on="doc_id")
+    assert {"source", "event"} <= set(uses.columns), list(uses.columns)
+    assert uses["source"].value_counts(normalize=True).iloc[0] == 1.0  # junta: one outlet's word
+
+
+@pytest.mark.parametrize("folder", [EXERCISES, SOLUTIONS], ids=["exercise", "solution"])
+def test_exercise_2_right_reading_of_z_holds_on_the_corpus(folder):
+    """Option b (the right one) used to say an outlet with a large z uses the word "more often than the
+    other outlets together": Free Karvia Voice's 'regime' has z > 5 with fewer uses than the rest together."""
+    import framelens
+
+    option_b = next(line for line in markdown(folder / "02_compare_outlets.ipynb", "cell-0013").split("- **")
+                    if line.startswith("b**"))
+    kw = framelens.keyness(framelens.datasets.load_sample(), by="source")
+    regime = kw[(kw["group"] == "Free Karvia Voice") & (kw["term"] == "regime")].iloc[0]
+    assert regime["z"] > 5 and regime["count"] < regime["count_other"]
+    assert "together" not in option_b and "rate" in option_b
+
+
+def test_classifier_report_lexicon_share_counts_what_the_table_does_not_show(executed):
+    """The note gave each class's share of lexicon features over all its stable features while the table
+    above it shows only 8 of them (Continental Observer: 7 lexicon features of 8 shown, note "57%"); the
+    note now says so and gives its counts, which must agree with the table."""
+    import html as html_lib
+
+    result = executed["notebooks/classifier_report.ipynb"]
+    if isinstance(result, Exception):
+        raise result
+    pages = [html_lib.unescape(o["data"]["text/html"]) for c in result[0].cells for o in c.get("outputs", [])
+             if "text/html" in o.get("data", {})]
+    note = next(p for p in pages if "Share of lexicon features" in p)
+    table = next(p for p in pages if "Stable top features per class" in p)
+    counts = {c.strip(): (int(pct), int(k), int(n))
+              for c, pct, k, n in re.findall(r"([^:,]+): (\d+)% \((\d+) of (\d+)\)", note.split("): ", 1)[1])}
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td>", table)
+    assert counts and {c for c, _ in rows} == set(counts)
+    for cls, (pct, k, n) in counts.items():
+        kinds = [kind for c, kind in rows if c == cls]
+        assert len(kinds) == min(8, n) and kinds.count("lexicon") <= k and len(kinds) - kinds.count("lexicon") <= n - k
+        assert pct == round(100 * k / n)

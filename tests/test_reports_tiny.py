@@ -96,3 +96,68 @@ def test_report_keeps_the_word_plots_when_some_words_are_frequent_enough(pages):
     assert images(section) == 2  # one Fightin' Words plot per end of the slant axis (two sources)
     words = section[section.index("Words each group uses more than the rest"):]
     assert "Herald" in words and "Wire" in words
+
+
+def test_slant_ends_list_each_label_once_when_few_labels_are_used(pages):
+    """With fewer than ten labels in use, the table of the labels pulling each end of the slant axis
+    used to list five from each end, so the same labels stood at both ends."""
+    page = pages["small"][1].read_text(encoding="utf-8")
+    table = page[page.index("Labels that pull each end of the slant axis"):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td></tr>", table)
+    negative, positive = [r[0] for r in rows], [r[1] for r in rows]
+    assert negative and positive
+    assert not set(negative) & set(positive), rows
+
+
+NO_HITS = """\
+name: no_hits
+version: "1"
+families:
+  fruit:
+    labels:
+      apples: {patterns: [pomegranate juice]}
+      pears: {patterns: [quincunx]}
+"""
+
+
+@pytest.fixture(scope="module")
+def no_hit_pages(tmp_path_factory):
+    """A lexicon that matches nothing in the corpus, through the two templates it used to stop."""
+    base = tmp_path_factory.mktemp("nohits")
+    corpus = write_corpus(base / "small.csv", TOO_SMALL)
+    (base / "no_hits.yaml").write_text(NO_HITS, encoding="utf-8")
+
+    def run(template, params):
+        out = base / f"{template}.html"
+        code = cli(["report", str(corpus), "--lexicon", str(base / "no_hits.yaml"), "--by", "source",
+                    "--template", template, "--out", str(out), *params])
+        return code, out
+
+    jobs = {"lexicon_validation": ["--param", "per_label=3"],
+            "batch_comparison": [*FAST[:4], "--param", "story=find"]}  # a corpus without a story column
+    with ThreadPoolExecutor(2) as pool:
+        futures = {t: pool.submit(run, t, params) for t, params in jobs.items()}
+        return {t: f.result() for t, f in futures.items()}
+
+
+def test_lexicon_validation_of_a_lexicon_without_hits_reports_its_dead_labels(no_hit_pages):
+    code, out = no_hit_pages["lexicon_validation"]
+    assert code == 0, "the Coverage section failed on a lexicon that matches nothing"
+    page = out.read_text(encoding="utf-8")
+    assert "2 label(s) never match in this corpus: apples, pears." in page
+    assert "0 lines sampled from 0 labels" in page
+
+
+def test_batch_comparison_with_a_lexicon_without_hits_says_so_and_goes_on(no_hit_pages):
+    code, out = no_hit_pages["batch_comparison"]
+    assert code == 0, "the keyness section failed on a lexicon that matches nothing"
+    page = out.read_text(encoding="utf-8")
+    section = page[page.index("3. Keyness of the labels"):page.index("4. Divergence")]
+    assert "No label of the selected families matched anything: there is no keyness to compare." in section
+    assert images(section) == 0
+    assert "6. Limitations" in page
+    # story="find" on documents (not a batch output): this template does not find stories; it used to say
+    # "story is empty", which was not what the user had asked
+    assert "story is empty" not in page
+    assert "story='find': this report compares within a story column only" in page

@@ -175,7 +175,8 @@ def label_coverage(corpus, lexicon, *, by: str | Sequence[str] | None = None,
         if families and fam.id not in families:
             continue
         mine = hits[hits["label"] == lab.id]
-        forms = mine["matched"].str.lower().str.split().str.join(" ").value_counts()
+        # astype: with no hit at all, match's empty table does not type 'matched' as text
+        forms = mine["matched"].astype("string").str.lower().str.split().str.join(" ").value_counts()
         forms = forms.sort_index(kind="stable").sort_values(ascending=False, kind="stable").head(n_forms)
         row = {"family": fam.id, "label": lab.id, "hits": len(mine), "documents": mine["doc_id"].nunique(),
                "doc_share": mine["doc_id"].nunique() / max(len(corpus), 1)}
