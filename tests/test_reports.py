@@ -261,6 +261,22 @@ def test_story_parameter_names_a_column_or_lets_the_report_decide():
                                                           "story": "lean"}, sample, lex)
 
 
+def test_folds_without_enough_groups_and_undated_date_bins_fail_before_execution():
+    """The classifier report's grouped folds need as many groups as folds (the kernel used to fail with
+    a message about 'cv', a parameter the user never set); a date bin over a corpus without dates
+    says so."""
+    sample = framelens.datasets.load_sample()
+    lex = framelens.load_lexicon("conflict_actors")
+    reports.validate_parameters("classifier_report", {"by": "source", "group_column": "auto", "n_splits": 5}, sample, lex)
+    with pytest.raises(ParameterError, match=r"group_column='lean' has 3 distinct value\(s\), fewer than the 5 folds"):
+        reports.validate_parameters("classifier_report", {"by": "source", "group_column": "lean", "n_splits": 5},
+                                    sample, lex)
+    reports.validate_parameters("classifier_report", {"by": "source", "group_column": "lean", "n_splits": 3}, sample, lex)
+    undated = framelens.Corpus(sample.docs.assign(date=pd.NaT))
+    with pytest.raises(ParameterError, match=r"gives 1 group \(only '\(missing\)'\) \(the corpus has no dates\)"):
+        reports.validate_parameters("source_comparison", {"by": "month"}, undated, lex)
+
+
 def test_group_without_text_fails_before_execution(tmp_path, no_kernel):
     corpus = empty_group_corpus(tmp_path / "c.csv")
     with pytest.raises(ParameterError, match="'Herald' have no document with text"):
@@ -407,6 +423,21 @@ def test_sample_hits_is_seeded_and_capped_per_label():
     # every sampled line is a real hit: the keyword is the text at its offsets
     texts = dict(zip(corpus.docs["doc_id"], corpus.docs["text"]))
     assert all(" ".join(texts[d][s:e].split()) == k for d, s, e, k in zip(a["doc_id"], a["start"], a["end"], a["keyword"]))
+
+
+def test_label_coverage_of_a_lexicon_that_matches_nothing():
+    """With no hit at all, match's empty table does not type 'matched' as text: coverage used to fail on it
+    (and with it the lexicon_validation report of such a lexicon)."""
+    from framelens.lexicon import parse_lexicon
+
+    lex = parse_lexicon('name: none\nversion: "1"\nfamilies:\n  fruit:\n    labels:\n'
+                        '      apples: {patterns: [pomegranate juice]}\n      pears: {patterns: [quincunx]}\n')
+    cov = reports.label_coverage(framelens.datasets.load_sample(), lex, by="source")
+    assert cov[["label", "hits", "documents", "groups", "forms"]].to_dict("records") == [
+        {"label": "apples", "hits": 0, "documents": 0, "groups": 0, "forms": ""},
+        {"label": "pears", "hits": 0, "documents": 0, "groups": 0, "forms": ""}]
+    found = reports.label_coverage(framelens.datasets.load_sample(), "conflict_actors", families=["armed_opposition"])
+    assert found.set_index("label").loc["insurgents", "forms"] == "insurgents (101)"
 
 
 # ------------------------------------------------------------------------------ helpers

@@ -258,3 +258,9 @@ def test_score_per_sentence_long_shape_and_bad_units(corpus):
         framelens.score(corpus, mini_lexicon(), unit="paragraph")
     with pytest.raises(ParameterError, match="unit='sentence' scores each sentence and by='source' groups"):
         framelens.score(corpus, mini_lexicon(), by="source", unit="sentence")
+
+
+def test_a_match_without_hits_has_text_columns():
+    hits = framelens.match(pd.DataFrame({"text": ["Nothing to see."]}), mini_lexicon())
+    assert hits.empty and all(pd.api.types.is_string_dtype(hits[c]) for c in ("doc_id", "family", "label", "matched"))
+    assert hits["matched"].str.len().sum() == 0  # the .str accessor works (a float column had none)

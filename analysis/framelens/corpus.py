@@ -434,7 +434,8 @@ def read_corpus(
     }
     if roles["text"] is None:
         raise InputError(
-            f"no column 'text'; name the text column with text=...; the columns are: "
+            f"no column 'text'; name the text column (text=... in Python, --text-column on the command line); "
+            f"the columns are: "
             f"{', '.join(map(str, raw.columns))}", file=file, field="text",
         )
     raw = raw.reset_index(drop=True) if file is not None else raw

@@ -164,6 +164,8 @@ def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str 
         "label": labels[hits.label] if len(hits.doc) else np.array([], dtype=object),
         "matched": [texts[d][s:e] for d, s, e in zip(hits.doc.tolist(), hits.start.tolist(), hits.end.tolist())],
     })
+    # text columns as text even without a hit (an empty list would make "matched" float)
+    out = out.astype({c: "str" for c in ("doc_id", "family", "label", "matched")})
     return result_table(out, provenance_record(corpus, lexicon, {"engine": engine}, kind="match"))
 
 

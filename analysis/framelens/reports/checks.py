@@ -15,6 +15,8 @@ from ..errors import ParameterError
 
 SAMPLE = "sample"
 DATE_BINS = ("day", "week", "month", "quarter", "year")
+# the columns the classifier_report template groups its folds by with group_column="auto", in order
+CLASSIFIER_GROUP_COLUMNS = ("event", "story", "story_id", "topic")
 STORY_AUTO, STORY_FIND = "auto", "find"  # values of the ``story`` parameter that name no column
 STORY_COLUMNS = ("story", "event")  # the columns story="auto" looks for, in this order
 
@@ -153,8 +155,10 @@ def validate_parameters(template: str, params: dict[str, Any], corpus, lexicon) 
             raise ParameterError(f"by={by!r}: group(s) {', '.join(map(repr, empty[:5]))} have no document with text")
         if len(chosen) < 2 and template != "lexicon_validation":  # coverage needs no second group
             only = f" (only {chosen.index[0]!r})" if len(chosen) else ""
-            raise ParameterError(f"by={by!r} gives {len(chosen)} group{'' if len(chosen) == 1 else 's'}{only}; "
-                                 "a comparison needs at least two")
+            undated = (" (the corpus has no dates)" if set(DATE_BINS).intersection([by] if isinstance(by, str) else by)
+                       and corpus.docs["date"].isna().all() else "")
+            raise ParameterError(f"by={by!r} gives {len(chosen)} group{'' if len(chosen) == 1 else 's'}{only}"
+                                 f"{undated}; a comparison needs at least two")
     if params.get("families"):
         _check_families(params["families"], lexicon)
     date_bin = params.get("date_bin")
@@ -208,6 +212,15 @@ def _validate_classifier(params: dict[str, Any], corpus) -> None:
     if len(small):
         raise ParameterError(f"by={params['by']!r}: class(es) {', '.join(map(repr, small.index[:5]))} have fewer "
                              f"documents than the {n_splits} folds; lower n_splits or merge classes")
+    group_column = params.get("group_column", "auto")
+    if group_column == "auto":  # the template's own choice, in its order
+        group_column = next((c for c in CLASSIFIER_GROUP_COLUMNS if c in corpus.docs.columns), None)
+    if group_column:  # (a column, checked to exist above)
+        n_groups = corpus.docs[group_column].nunique()
+        if n_groups < n_splits:
+            raise ParameterError(f"group_column={group_column!r} has {n_groups} distinct value(s), fewer than the "
+                                 f"{n_splits} folds (n_splits): each fold needs groups of its own; lower n_splits "
+                                 "or give another group_column")
     if params.get("model"):
         try:
             from ..classify import load_model  # noqa: F401
