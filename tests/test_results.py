@@ -55,7 +55,7 @@ def test_scoring_functions_return_result_tables(corpus):
     assert hits["start"].dtype == "int64" and len(hits) == 16  # counted by hand in the six reports
 
     per_doc = framelens.score(corpus, lex)
-    assert check(per_doc, "score", corpus, lex)["params"] == {"by": None, "shape": "wide", "engine": "auto"}
+    assert check(per_doc, "score", corpus, lex)["params"] == {"by": None, "unit": "document", "shape": "wide", "engine": "auto"}
     by_source = framelens.score(corpus, lex, by="source", shape="long")
     check(by_source, "score", corpus, lex)
     assert by_source.loc[(by_source["source"] == "Post") & (by_source["label"] == "terrorists"), "count"].item() == 2
