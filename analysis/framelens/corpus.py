@@ -274,7 +274,7 @@ _EPOCH = r"(?:\d{9,10}|\d{12,13})(?:\.\d*)?"
 
 
 def _epoch_dates(text: pd.Series) -> pd.Series:
-    """Texts that are whole numbers of seconds or milliseconds since 1970 (:data:`_EPOCH`) as dates.
+    """Texts that are numbers of seconds or milliseconds since 1970 (:data:`_EPOCH`) as dates.
 
     JSON has no date type: pandas' ``to_json`` writes dates as milliseconds since 1970, and many
     exports write seconds. The number of digits tells which, for dates from 1973 to 2286: 9 or 10
@@ -464,8 +464,8 @@ def read_corpus(
         dup_ids = docs.loc[docs["doc_id"].duplicated(keep=False), "doc_id"].unique().tolist()
         if on_duplicate == "error":
             shown = ", ".join(map(repr, dup_ids[:10])) + (f" … ({len(dup_ids)} in all)" if len(dup_ids) > 10 else "")
-            raise InputError(f"duplicate ids: {shown}; pass on_duplicate='first' (--on-duplicate first) to keep the first of each",
-                             file=file, field=roles["doc_id"] or "doc_id")
+            raise InputError(f"duplicate ids: {shown}; pass on_duplicate='first' (--on-duplicate first) to keep the "
+                             "first of each", file=file, field=roles["doc_id"] or "doc_id")
         for pos in dup[dup].index:
             issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), roles["doc_id"] or "doc_id",
                                     f"duplicate id {docs.at[pos, 'doc_id']!r} dropped (on_duplicate='first')"))
