@@ -254,6 +254,9 @@ def test_score_per_sentence_long_shape_and_bad_units(corpus):
     long = framelens.score(corpus, mini_lexicon(), unit="sentence", shape="long")
     assert list(long.columns[:6]) == ["doc_id", "source", "sentence", "start", "end", "sentence_text"]
     assert len(long) == 11 * len(mini_lexicon().label_ids())  # 11 sentences in the six reports
+    # the notebook display says what a row is
+    assert "one row per (sentence, label)" in long._repr_html_()
+    assert "one row per sentence" in framelens.score(corpus, mini_lexicon(), unit="sentence")._repr_html_()
     with pytest.raises(ParameterError, match="unit must be one of"):
         framelens.score(corpus, mini_lexicon(), unit="paragraph")
     with pytest.raises(ParameterError, match="unit='sentence' scores each sentence and by='source' groups"):

@@ -127,9 +127,10 @@ class ResultTable(pd.DataFrame):
         params = record.get("params") or {}
         table = record.get("table") if isinstance(record.get("table"), dict) else {}
         by = _keys(table.get("by", params.get("by")))
-        unit = " × ".join(by) if by else "document"
+        row = str(params.get("unit") or "document") if kind == "score" else "document"  # score(unit="sentence")
+        unit = " × ".join(by) if by else row
         if kind == "score" and params.get("shape") == "long":
-            unit = f"({', '.join(by or ['document'])}, label)"
+            unit = f"({', '.join(by or [row])}, label)"
         head = f"<b>framelens {escape(kind)}</b>"
         if kind in DESCRIPTIONS:
             head += ": " + escape(DESCRIPTIONS[kind].format(unit=unit))
