@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any, Sequence
@@ -30,8 +31,14 @@ class CorpusWarning(UserWarning):
 class Corpus:
     """Documents with canonical columns, plus metadata and a report of what reading found.
 
-    Build one with :func:`read_corpus`. The ``docs`` table is treated as read-only: derived views
-    (sentences, compiled matches) are cached on the object.
+    Build one with :func:`read_corpus`, which accepts any DataFrame or file. ``Corpus(docs)`` itself
+    takes a table already in that form and checks it: the canonical columns, ``text`` a str in every
+    row, no missing ``doc_id``, ``source`` or ``title``, ``doc_id`` unique, ``date`` naive datetimes
+    (NaT when missing); anything else raises :class:`~framelens.errors.InputError` naming the
+    column and the first row. ``docs`` is kept as a copy with a fresh 0-based index (a shallow
+    copy: pandas' copy-on-write keeps later changes to the caller's table out of it), and is
+    treated as read-only: derived views (sentences, compiled matches) are cached on the object.
+    Assigning ``corpus.docs = …`` checks the new table the same way and forgets what was cached.
 
     Attributes
     ----------
@@ -52,15 +59,28 @@ class Corpus:
     """
 
     def __init__(self, docs: pd.DataFrame, meta: dict | None = None, issues: Sequence[ReadIssue] = ()):
-        missing = [c for c in CANONICAL if c not in docs.columns]
-        if missing:
-            raise InputError(f"Corpus needs the canonical columns; missing {missing}")
+        self._cache: dict[str, Any] = {}
         self.docs = docs
         self.meta = dict(meta or {})
         # object columns: a row number stays an int, and "no row" None (a numeric column would make
         # them 20.0 and NaN)
         self.issues = pd.DataFrame([vars(i) for i in issues], columns=["file", "row", "field", "issue"], dtype=object)
-        self._cache: dict[str, Any] = {}
+
+    @property
+    def docs(self) -> pd.DataFrame:
+        """The documents: ``doc_id, source, date, title, text``, then the metadata columns."""
+        return self._docs
+
+    @docs.setter
+    def docs(self, docs: pd.DataFrame) -> None:
+        # Checked as at construction, and everything cached from the former rows (texts, sentences,
+        # hits, fingerprint) forgotten: `corpus.docs = corpus.docs[mask]` in a notebook used to keep
+        # the former documents' hits and fail in score() on an array of the wrong shape.
+        _check_canonical(docs)
+        # a shallow copy (copy-on-write: the caller changing their table later changes nothing here,
+        # where the fingerprint and texts are cached) with positions as index, as read_corpus makes it
+        self._docs = docs.reset_index(drop=True) if not _is_positional(docs.index) else docs.copy(deep=False)
+        self._cache.clear()
 
     # -- basic views ------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -156,6 +176,62 @@ class Corpus:
 
 
 # ---------------------------------------------------------------------------------------------
+_READ_CORPUS_HINT = "build the corpus with framelens.read_corpus(df), which converts and reports what it cannot read"
+
+
+def _is_positional(index: pd.Index) -> bool:
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+def _check_canonical(docs: pd.DataFrame) -> None:
+    """Raise :class:`InputError` (column, first row) unless ``docs`` holds the canonical columns as
+    :func:`read_corpus` makes them: every later stage relies on it (the fingerprint formats
+    ``date`` as a datetime, matching takes ``text`` as str, results name documents by ``doc_id``)."""
+    if not isinstance(docs, pd.DataFrame):
+        raise InputError(f"Corpus takes a DataFrame, not {type(docs).__name__}; framelens.read_corpus reads "
+                         "files and other tables")
+    missing = [c for c in CANONICAL if c not in docs.columns]
+    if missing:
+        raise InputError(f"Corpus needs the canonical columns; missing {missing}; build it with "
+                         "framelens.read_corpus(df, text=..., source=..., id=..., date=..., title=...), which "
+                         "maps your columns to them")
+    if not docs.columns.is_unique:
+        repeated = sorted(set(map(str, docs.columns[docs.columns.duplicated()])))
+        raise InputError(f"columns {repeated} appear more than once; {_READ_CORPUS_HINT}")
+    text = docs["text"]
+    if isinstance(text.dtype, pd.StringDtype):  # pandas' str: only a missing value can be wrong
+        bad = text.isna()
+    elif text.dtype == object:
+        bad = ~text.map(lambda value: isinstance(value, str)).astype(bool)
+    else:
+        bad = pd.Series(True, index=text.index)
+    if bad.any():
+        pos = int(bad.to_numpy().argmax())  # by position: the caller's index may repeat labels
+        raise InputError(f"Corpus needs a str in every row of 'text', found {_shown(text.iloc[pos])!r} (column "
+                         f"dtype {text.dtype}); {_READ_CORPUS_HINT} (a missing text becomes \"\", counted)",
+                         row=_shown(text.index[pos]), field="text")
+    for name in ("doc_id", "source", "title"):  # the fingerprint and results take str() of any other value
+        missing = docs[name].isna()
+        if missing.any():
+            raise InputError(f"Corpus needs a value in every row of {name!r}, found a missing one; {_READ_CORPUS_HINT} "
+                             "(it numbers documents without an id, and names a missing source \"(missing)\")",
+                             row=_shown(docs.index[int(missing.to_numpy().argmax())]), field=name)
+    date = docs["date"]
+    if not pd.api.types.is_datetime64_dtype(date.dtype):  # also refuses a zone: one clock, UTC, naive
+        zone = isinstance(date.dtype, pd.DatetimeTZDtype)
+        detail = (f"dates with a time zone ({date.dtype}); convert them with .dt.tz_convert('UTC').dt.tz_localize(None) "
+                  "or" if zone else f"{date.dtype}, not datetimes (NaT when missing);")
+        raise InputError(f"Corpus needs naive datetimes in column 'date', found {detail} {_READ_CORPUS_HINT} "
+                         "(it parses dates and converts zones to UTC)", field="date")
+    ids = docs["doc_id"]
+    if not ids.is_unique:
+        dup = ids[ids.duplicated(keep=False)]
+        shown = ", ".join(map(repr, dup.unique()[:10].tolist())) + (f" … ({dup.nunique()} in all)" if dup.nunique() > 10 else "")
+        raise InputError(f"duplicate ids: {shown}; ids name documents in every result: build the corpus with "
+                         "framelens.read_corpus(df, on_duplicate='first') to keep the first of each",
+                         row=_shown(ids.index[int(ids.duplicated(keep="first").to_numpy().argmax())]), field="doc_id")
+
+
 def source_summary(docs: pd.DataFrame, tokens: np.ndarray, empty: np.ndarray) -> pd.DataFrame:
     """Documents, tokens, first and last date and empty texts per source (the groups of ``by="source"``:
     an empty and a missing source are both ``"(missing)"``)."""
@@ -177,6 +253,11 @@ def group_column(docs: pd.DataFrame, key: str, *, where: str = "the corpus") -> 
             return col.dt.strftime("%Y-%m-%d").fillna(MISSING_GROUP)
         return col.astype("string").fillna(MISSING_GROUP).replace("", MISSING_GROUP).astype(str)
     if key in DATE_BINS and "date" in docs.columns:
+        if len(docs) and docs["date"].isna().all():
+            # every document would land in "(missing)": most often the date column was not named
+            warnings.warn(f"by={key!r}: no document has a date, so all of them form the group {MISSING_GROUP!r}; "
+                          "name the date column when reading (framelens.read_corpus(..., date='published'), "
+                          "--date-column on the command line)", CorpusWarning, stacklevel=4)
         periods = docs["date"].dt.to_period(DATE_BINS[key])
         return periods.astype(str).where(docs["date"].notna(), MISSING_GROUP)
     raise ParameterError(
@@ -188,7 +269,8 @@ def group_column(docs: pd.DataFrame, key: str, *, where: str = "the corpus") -> 
 def group_frame(docs: pd.DataFrame, by: str | Sequence[str], *, where: str = "the corpus") -> pd.DataFrame:
     """One column per key of ``by`` (a column of ``docs`` or a date bin), aligned with ``docs``
     (:func:`group_column` for each)."""
-    keys = [by] if isinstance(by, str) else list(by)
+    # one key: a name, or any other column label (a CSV read with header=None has 0, 1, 2 …)
+    keys = list(by) if pd.api.types.is_list_like(by) else [by]
     if not keys:
         raise ParameterError("by: give at least one column name or date bin")
     return pd.DataFrame({k: group_column(docs, k, where=where) for k in keys}, index=docs.index)
@@ -254,6 +336,61 @@ def _hash_rows_arrow(h, columns: list[pd.Series]) -> bool:
                 offsets = np.frombuffer(part.buffers()[1], dtype=np.int64)[part.offset:part.offset + len(part) + 1]
                 h.update(memoryview(part.buffers()[2])[int(offsets[0]):int(offsets[-1])])
     return True
+
+
+def _whole_numbers(column: pd.Series) -> pd.Series:
+    """A float column whose values are all whole numbers (or missing) as nullable integers, so that
+    its text is ``"7"``, not ``"7.0"``: in a DataFrame, integers become floats as soon as one value
+    is missing (``pd.read_csv`` of an id column with a blank). Any other column as it is.
+
+    Examples
+    --------
+    >>> _whole_numbers(pd.Series([7.0, None])).astype("string").tolist()
+    ['7', <NA>]
+    >>> _whole_numbers(pd.Series([7.5, None])).tolist()
+    [7.5, nan]
+    """
+    if not pd.api.types.is_float_dtype(column.dtype):
+        return column
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    present = values[~np.isnan(values)]
+    # (beyond 2**53 a float holds no exact integer: left as it is)
+    if not len(present) or not (np.all(np.abs(present) < 2**53) and np.all(present == np.round(present))):
+        return column
+    return column.astype("Int64")
+
+
+def _check_text_is_text(raw: pd.DataFrame, column: str, file: str | None, labels: pd.Index | None) -> None:
+    """Raise :class:`InputError` at the first text that is a JSON object or array (a nested JSONL
+    field, a DataFrame cell holding a dict): its Python text would be scored as if it were prose.
+    Batch scoring rejects such a row with the same reason."""
+    texts = raw[column]
+    if texts.dtype != object:
+        return
+    nested = texts.map(lambda value: isinstance(value, (dict, list))).astype(bool)
+    if not nested.any():
+        return
+    pos = int(nested.to_numpy().argmax())
+    kind = "object" if isinstance(texts.iloc[pos], dict) else "array"
+    hint = ""
+    if file is not None and len(raw) == 1 and all(isinstance(v, dict) for v in raw.iloc[0]):
+        hint = ("; the file looks like pandas' DataFrame.to_json() column layout, one object per column: write one "
+                "record per line with to_json(path, orient='records', lines=True)")
+    raise InputError(f"text field {column!r} holds a JSON {kind}, not text{hint}", file=file,
+                     row=_row_label(pos, file) if labels is None else _shown(labels[pos]), field=column)
+
+
+def _nested_as_json(column: pd.Series) -> pd.Series:
+    """Objects and arrays (nested JSON values) of an id, source or title column as their JSON text,
+    keys sorted, as batch scoring writes them (``str()`` would give Python's ``{'a': 1}``)."""
+    if column.dtype != object:
+        return column
+    nested = column.map(lambda value: isinstance(value, (dict, list))).astype(bool)
+    if not nested.any():
+        return column
+    import json
+
+    return column.where(~nested, column[nested].map(lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True)))
 
 
 def _take_column(raw: pd.DataFrame, wanted: str | None, default: str, role: str, file: str | None) -> str | None:
@@ -360,7 +497,8 @@ def _report_bad_dates(values: pd.Series, bad: pd.Series, file: str | None, issue
 
 
 def _row_label(pos: Any, file: str | None) -> Any:
-    """1-based data row for files (as a spreadsheet counts records), the index label for DataFrames."""
+    """1-based data row for files (as a spreadsheet counts records); for a DataFrame its 0-based
+    position, which :func:`read_corpus` turns into the index label."""
     return int(pos) + 1 if file is not None else pos
 
 
@@ -388,7 +526,12 @@ def read_corpus(
     text, source, id, date, title : str, optional
         Column names playing each role. When not given, a column already called ``text``,
         ``source``, ``doc_id``, ``date`` or ``title`` is used if present; ``text`` is required.
-        A missing ``doc_id`` becomes row numbers, a missing ``source`` is ``"(missing)"``.
+        A column that has a canonical name but is replaced by another (``source="bias_text"`` in a
+        table that has a ``source`` column) is kept as ``original_source`` (reported).
+        A missing ``doc_id`` becomes row numbers, a missing ``source`` is ``"(missing)"``. In a
+        DataFrame, a float column of whole numbers read as ``doc_id``, ``source`` or ``title`` is
+        taken as the integers it holds (pandas makes integers with a missing value floats): 7, not
+        7.0.
         Dates: ISO 8601 and other common forms; a date with a zone is converted to UTC; a whole
         number of 9–10 digits is seconds since 1970, of 12–13 digits milliseconds (what pandas'
         ``to_json`` writes).
@@ -418,7 +561,9 @@ def read_corpus(
     """
     issues: list[ReadIssue] = []
     if isinstance(data, pd.DataFrame):
-        raw, file = data.copy(), None
+        # a shallow copy: columns are only ever replaced in it, never written into, and copy-on-write
+        # keeps the caller's table as it was (a deep copy would double the memory of a big table)
+        raw, file = data.copy(deep=False), None
     else:
         raw, issues = read_table(data, encoding=encoding, errors=errors)
         file = str(data)
@@ -438,7 +583,19 @@ def read_corpus(
             f"the columns are: "
             f"{', '.join(map(str, raw.columns))}", file=file, field="text",
         )
-    raw = raw.reset_index(drop=True) if file is not None else raw
+    # Rows by position from here on: a DataFrame's index may repeat labels (pd.concat of two tables
+    # without ignore_index), and label lookups then return several rows. Issues name a DataFrame's
+    # rows by their index labels again at the end.
+    labels = raw.index if file is None else None
+    raw = raw.reset_index(drop=True)
+    if file is None:  # pandas makes integers with a missing value floats: an id 7 must not read "7.0"
+        for role in ("doc_id", "source", "title"):
+            if roles[role] is not None:
+                raw[roles[role]] = _whole_numbers(raw[roles[role]])
+    _check_text_is_text(raw, roles["text"], file, labels)
+    for role in ("doc_id", "source", "title"):
+        if roles[role] is not None:
+            raw[roles[role]] = _nested_as_json(raw[roles[role]])
     n = len(raw)
     docs = pd.DataFrame(index=raw.index)
     ids = raw[roles["doc_id"]].astype("string") if roles["doc_id"] else pd.Series(pd.NA, index=raw.index, dtype="string")
@@ -455,8 +612,18 @@ def read_corpus(
     docs["text"] = texts.astype("string").fillna("").astype(str)
     used = {c for c in roles.values() if c}
     for col in raw.columns:
-        if col not in used and col not in docs.columns:
-            docs[col] = raw[col]
+        if col in used:
+            continue
+        name = col
+        if col in docs.columns:
+            # a column with a canonical name that another column replaced (source="bias_text" beside
+            # the outlets' "source"): kept under another name, never dropped silently
+            name = f"original_{col}"
+            while name in docs.columns or name in raw.columns:
+                name = f"original_{name}"
+            issues.append(ReadIssue(file or "<DataFrame>", None, col,
+                                    f"column renamed {name} (kept; the column {roles[col]!r} plays the role of {col!r})"))
+        docs[name] = raw[col]
 
     # Duplicate ids: an error listing them, or keep the first of each on request.
     dup = docs["doc_id"].duplicated(keep="first")
@@ -477,6 +644,8 @@ def read_corpus(
         issues.append(ReadIssue(file or "<DataFrame>", _row_label(pos, file), roles["text"], f"{what} (kept, counted)"))
 
     docs = docs.reset_index(drop=True)
+    if labels is not None:
+        issues = [replace(i, row=_shown(labels[i.row])) if i.row is not None else i for i in issues]
     info = {"path": file, **(meta or {})}
     if issues:
         counts = pd.Series([i.issue.split(" (")[0].split(" '")[0] for i in issues]).value_counts()

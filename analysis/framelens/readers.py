@@ -292,11 +292,25 @@ def _read_jsonl_lines(path: Path, encoding: str, errors: str) -> tuple[pd.DataFr
         try:
             record = json_record(line)
         except ValueError as exc:
-            raise InputError(str(exc), file=path, row=lineno) from None
+            raise InputError(str(exc) + _json_layout_hint(line), file=path, row=lineno) from None
         if "\\u" in line:
             _lone_surrogates(record, path, lineno, errors, issues)
         records.append(record)
     return _integers_with_nulls(pd.DataFrame.from_records(records), records), issues
+
+
+def _json_layout_hint(line: str) -> str:
+    """What to do when a line that is no JSON object looks like the start of a whole-file JSON
+    document (a ``.json`` file is read as JSON Lines): an array of records, or pretty-printed JSON."""
+    stripped = line.strip()
+    if stripped.startswith("["):
+        what = "one JSON array"
+    elif stripped == "{":  # only the opening brace: pretty-printed (a broken record line holds more)
+        what = "one JSON document over several lines"
+    else:
+        return ""
+    return (f"; the file looks like {what}, not JSON Lines (one object per line): write it with pandas' "
+            "to_json(path, orient='records', lines=True), or read it with pandas.read_json and pass the DataFrame")
 
 
 def _lone_surrogates(record: dict, path: Path, lineno: int, errors: str, issues: list[ReadIssue]) -> None:
@@ -342,7 +356,7 @@ def _integers_with_nulls(frame: pd.DataFrame, records: list[dict]) -> pd.DataFra
     return frame
 
 
-def arrow_to_pandas(table) -> pd.DataFrame:
+def arrow_to_pandas(table, *, ignore_metadata: bool = False) -> pd.DataFrame:
     """``table.to_pandas()``, except that an integer column with nulls becomes a nullable integer
     column (pandas would make it float, and an id or source 7 would read "7.0").
 
@@ -354,7 +368,7 @@ def arrow_to_pandas(table) -> pd.DataFrame:
     """
     import pyarrow as pa
 
-    frame = table.to_pandas()
+    frame = table.to_pandas(ignore_metadata=ignore_metadata)
     if not frame.columns.is_unique:
         return frame
     for field, column in zip(table.schema, table.columns):
@@ -415,9 +429,19 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, list[ReadIssue]]:
     if not path.exists():
         raise InputError("no such file or folder", file=path)
     try:
-        return arrow_to_pandas(pq.read_table(path)), []
+        table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for a broken file
         raise InputError(f"cannot read Parquet ({exc})", file=path) from None
+    # The file's columns as they are, whatever pandas wrote about its index: a table saved with
+    # set_index("doc_id") keeps doc_id as a column of the file, which pandas would turn back into
+    # the index (and the ids into row numbers here, unlike batch scoring, which reads the column).
+    # An unnamed index pandas stored ("__index_level_0__") is no field of the documents.
+    frame = arrow_to_pandas(table.drop_columns([n for n in table.column_names if _PANDAS_INDEX.fullmatch(n)]),
+                            ignore_metadata=True)
+    return frame, []
+
+
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
 
 def text_folder_files(folder: str | os.PathLike, *, required: bool = True) -> list[Path]:
@@ -475,8 +499,9 @@ def read_text_folder(path: Path, encoding: str, errors: str) -> tuple[pd.DataFra
 
 
 def read_table(path: str | os.PathLike, *, encoding: str = "utf-8", errors: str = "strict") -> tuple[pd.DataFrame, list[ReadIssue]]:
-    """Read any supported input into a raw DataFrame and the issues met on the way."""
-    path = Path(path)
+    """Read any supported input into a raw DataFrame and the issues met on the way (``~`` is the
+    home folder, as in pandas' readers)."""
+    path = Path(path).expanduser()
     if not path.exists():
         raise InputError("no such file or folder", file=path)
     fmt = detect_format(path)

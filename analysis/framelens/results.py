@@ -54,6 +54,10 @@ DESCRIPTIONS = {
     "stories": "the story each document belongs to and whether it was matched across groups, one row per document",
     "story_clusters": "stories: their size, groups, dates, cohesion and top terms, one row per story",
 }
+#: pandas operations (``__finalize__``'s ``method``) after which a table's rows are no longer those
+#: its record describes, e.g. ``score(...).groupby("source").sum()`` is not "one row per document"
+_RESHAPING = frozenset({"groupby", "pivot_table", "pivot", "merge", "concat", "melt", "transpose", "stack",
+                        "unstack", "explode", "crosstab", "join", "resample", "rolling", "expanding", "ewm"})
 #: parameters not worth a place in the one-paragraph summary
 _HIDDEN_PARAMS = frozenset({"label_families"})
 _MAX_FLAGGED = 10
@@ -97,7 +101,7 @@ def _short(value: Any, width: int = 100) -> str:
 def _keys(by: Any) -> list[str]:
     if by is None:
         return []
-    return [by] if isinstance(by, str) else [str(b) for b in by]
+    return [str(b) for b in by] if pd.api.types.is_list_like(by) else [str(by)]  # by=0: a column label
 
 
 class ResultTable(pd.DataFrame):
@@ -117,9 +121,20 @@ class ResultTable(pd.DataFrame):
     (True, 'score')
     """
 
+    #: True on a table regrouped or reshaped from a framelens result (a group-by, pivot, merge,
+    #: concat, melt, transpose …): its rows are no longer those the record describes
+    _framelens_derived: bool = False
+    _metadata = ["_framelens_derived"]  # pandas carries it along from table to table (head, filters …)
+
     @property
     def _constructor(self):
         return ResultTable
+
+    def __finalize__(self, other, method: str | None = None, **kwargs):
+        out = super().__finalize__(other, method=method, **kwargs)
+        if method in _RESHAPING and out.attrs.get("framelens"):
+            object.__setattr__(out, "_framelens_derived", True)
+        return out
 
     def _summary_html(self) -> str:
         record = self.attrs.get("framelens") or {}
@@ -132,7 +147,9 @@ class ResultTable(pd.DataFrame):
         if kind == "score" and params.get("shape") == "long":
             unit = f"({', '.join(by or [row])}, label)"
         head = f"<b>framelens {escape(kind)}</b>"
-        if kind in DESCRIPTIONS:
+        if self._framelens_derived:  # the rows were regrouped since: say what the table came from
+            head = f"derived from a {head} table (regrouped or reshaped since; its record follows)"
+        elif kind in DESCRIPTIONS:
             head += ": " + escape(DESCRIPTIONS[kind].format(unit=unit))
         parts = [head]
         for name, values in (("", params), ("table: ", table)):
@@ -183,7 +200,7 @@ class ResultTable(pd.DataFrame):
     def _repr_html_(self) -> str | None:
         body = super()._repr_html_()
         if body is None or not self.attrs.get("framelens"):
-            return body  # no record (e.g. after a merge, which drops attrs): nothing to summarise
+            return body  # no record (e.g. after a concat of tables with other records): nothing to summarise
         return self._summary_html() + body
 
 
@@ -199,4 +216,5 @@ def result_table(frame: pd.DataFrame, record: dict) -> ResultTable:
     """
     out = ResultTable(frame)
     out.attrs["framelens"] = record
+    object.__setattr__(out, "_framelens_derived", False)  # a new record: its rows are the ones it describes
     return out

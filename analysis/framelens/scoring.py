@@ -250,7 +250,11 @@ def score(
     lexicon : Lexicon or str
     by : str or list of str, optional
         Group documents by a column (``"source"``), a date bin (``"month"``) or several
-        (``["source", "month"]``). ``None`` scores each document (or sentence).
+        (``["source", "month"]``). ``None`` scores each document (or sentence). Group keys are
+        text, in sorted order: a date as ``2024-05-01``, a bin as its period (``2024-05``,
+        ``2024Q2``), a number as written (``"10"`` sorts before ``"9"``), a missing or empty value
+        as ``"(missing)"``. Dates are in UTC (see :func:`read_corpus`), so an article dated local
+        midnight east of Greenwich falls on the day (and month) before.
     unit : {"document", "sentence"}
         What a row scores when ``by`` is None: a document, or a sentence (as
         :meth:`Corpus.sentence_spans` splits them; a hit belongs to the sentence it starts in, and a
@@ -338,6 +342,8 @@ def _score_table(corpus: Corpus, lexicon: Lexicon, by: str | Sequence[str] | Non
     if shape not in SHAPES:
         raise ParameterError(f"shape must be one of {SHAPES}, not {shape!r}")
     group_frame = corpus.group_frame(by) if by is not None else None  # validates `by` before matching
+    if group_frame is not None:
+        _check_key_names(list(group_frame.columns), lexicon, shape)
     labels, tokens_np, counts_np = _doc_counts(corpus, lexicon, engine)
     if group_frame is None:
         keys = corpus.docs[["doc_id", "source"]].reset_index(drop=True)
@@ -353,6 +359,23 @@ def _score_table(corpus: Corpus, lexicon: Lexicon, by: str | Sequence[str] | Non
         tokens_np = summed["tokens"].to_numpy(dtype=np.int64)
         counts_np = summed[labels].to_numpy(dtype=np.int64)
     return _table(keys, tokens_np, counts_np, labels, lexicon, shape)
+
+
+def _check_key_names(keys: list, lexicon: Lexicon, shape: str) -> None:
+    """A ParameterError when a ``by`` column has the name of a column the score table adds itself
+    (``by="label"`` in long shape, a metadata column called ``tokens``): the table would hold two
+    columns of that name, or pandas fail with a message about melt or a grouper."""
+    own = {"n_docs", "tokens", "hits"}
+    if shape == "long":
+        own |= {"family", "label", "count", "rate", "share"}
+    else:
+        own |= {f"{part}_{lab}" for lab in lexicon.label_family() for part in ("count", "rate", "share")}
+    clash = [k for k in keys if k in own]
+    if clash:
+        name = clash[0]
+        raise ParameterError(f"by={name!r}: the {shape} score table has a column {name!r} of its own; rename that "
+                             f"column of the corpus, e.g. framelens.read_corpus(df.rename(columns={{{name!r}: "
+                             f"'{name}_group'}}), ...)")
 
 
 def _sentence_table(corpus: Corpus, lexicon: Lexicon, *, shape: str, engine: str) -> ResultTable:
@@ -430,6 +453,11 @@ def _kwic_target(pattern: str | Lexicon, lexicon: Lexicon | str | None) -> tuple
     return single, None
 
 
+def _first(names: list[str], n: int = 20) -> str:
+    """The first ``n`` names, joined (a 1,000-label lexicon would fill the screen)."""
+    return ", ".join(names[:n]) + (f" … ({len(names)} in all)" if len(names) > n else "")
+
+
 def kwic(
     corpus: Corpus | pd.DataFrame,
     pattern: str | Lexicon,
@@ -449,7 +477,8 @@ def kwic(
     window : int
         Tokens of context on each side (tokens as :func:`framelens.text.word_spans` splits them).
     lexicon : Lexicon or str, optional
-        Lets ``pattern`` name a label or family.
+        Lets ``pattern`` name a label or family. A ``pattern`` that is neither is searched as a
+        pattern; when that finds nothing a warning lists the lexicon's labels and families.
 
     Returns
     -------
@@ -465,8 +494,9 @@ def kwic(
     >>> list(k.columns)
     ['doc_id', 'source', 'start', 'end', 'label', 'left', 'keyword', 'right']
     """
-    if window < 0:
-        raise ParameterError(f"window must be ≥ 0, not {window}")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 0:
+        raise ParameterError(f"window must be a whole number of tokens ≥ 0, not {window!r}")
+    window = int(window)
     corpus = as_corpus(corpus)
     lex, keep = _kwic_target(pattern, lexicon)
     matcher = compile_lexicon(lex, engine=engine)
@@ -489,7 +519,13 @@ def kwic(
         rows.append((ids[d], sources[d], int(s), int(e), label,
                      " ".join(text[left_start:s].split()), " ".join(text[s:e].split()), " ".join(text[e:right_end].split())))
     out = pd.DataFrame(rows, columns=["doc_id", "source", "start", "end", "label", "left", "keyword", "right"])
-    if out.empty and keep is None and isinstance(pattern, str) and _REGEX_SYNTAX.search(pattern):
+    if out.empty and keep is None and lexicon is not None and isinstance(pattern, str):
+        # the user named a lexicon, so most likely meant one of its ids and mistyped it
+        lex_named = as_lexicon(lexicon)
+        warnings.warn(f"kwic: {pattern!r} is no label or family of lexicon {lex_named.name!r}, and as a pattern it has "
+                      f"no hit; labels: {_first(list(lex_named.label_family()))}; families: "
+                      f"{_first(lex_named.family_ids())}", UserWarning, stacklevel=2)
+    elif out.empty and keep is None and isinstance(pattern, str) and _REGEX_SYNTAX.search(pattern):
         warnings.warn(f"kwic: no hit of {pattern!r}. Patterns are not regular expressions: only '*' (any letters) "
                       "and '?' (one letter) are special, other punctuation matches itself "
                       "(e.g. 'rebel*' for rebel, rebels, rebellion)", UserWarning, stacklevel=2)

@@ -82,15 +82,26 @@ def run_score(args: argparse.Namespace) -> int:
     lexicon = as_lexicon(args.lexicon)
     corpus = load_input(args.input, args)
     by = args.by[0] if args.by and len(args.by) == 1 else args.by
-    if args.out is None and args.shape == "wide":
+    keys = args.by or []
+    if args.out is None and args.shape == "wide" and not set(keys) & _LONG_COLUMNS:
         # A wide table has three columns per label: unreadable in a terminal. Show the labels found.
         table = score(corpus, lexicon, by=by, unit=args.unit, shape="long", engine=args.engine)
+        found = table[table["count"] > 0].reset_index(drop=True)
+        if found.empty and len(corpus):  # "no score rows" would read as an empty corpus
+            print(f"framelens: note: no label of lexicon {lexicon.name!r} has a hit in the {len(corpus)} "
+                  f"document(s); --out FILE writes the table of zeros", file=sys.stderr)
+            return 0
         print("framelens: note: showing labels with hits in long form; --out FILE writes the wide table", file=sys.stderr)
-        emit_table(table[table["count"] > 0].reset_index(drop=True), None, what="score")
+        emit_table(found, None, what="score")
         return 0
     emit_table(score(corpus, lexicon, by=by, unit=args.unit, shape=args.shape, engine=args.engine), args.out,
                what="score")
     return 0
+
+
+#: the columns of a long score table besides the keys: a --by column of one of these names cannot
+#: be shown in long form (the wide table is printed instead)
+_LONG_COLUMNS = {"family", "label", "count", "rate", "share"}
 
 
 def run_kwic(args: argparse.Namespace) -> int:
