@@ -151,3 +151,19 @@ def test_score_per_sentence_from_the_command_line(tmp_path, capsys):
     assert main(["score", "sample", "-l", "conflict_actors", "--unit", "sentence", "--jobs", "2",
                  "--out", str(tmp_path / "batch/")]) == 2
     assert "--unit sentence reads one input whole" in capsys.readouterr().err
+
+
+def test_reading_notes_are_capped_and_counted(tmp_path, capsys):
+    # 50 empty texts: 20 notes, then one line counting the rest (not 50 lines of the same note)
+    src = tmp_path / "many_empty.csv"
+    src.write_text("text,source\n" + ",A\n" * 50 + "Rebels attacked the town.,B\n", encoding="utf-8")
+    assert main(["corpus", "info", str(src)]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("framelens: note:")]
+    assert len(notes) == 21
+    assert "row 20, field 'text'" in notes[19] and "row 21" not in " ".join(notes)
+    assert "and 30 more (30 in field 'text')" in notes[20]
+
+
+def test_column_options_with_sample_are_reported_as_ignored(capsys):
+    assert main(["corpus", "info", "sample", "--text-column", "body", "--date-column", "published"]) == 0
+    assert "warning: --text-column, --date-column ignored: 'sample'" in capsys.readouterr().err

@@ -263,6 +263,16 @@ def test_pickle_roundtrip(engine):
 
 
 @needs_hs
+def test_pickled_hyperscan_matcher_loads_where_hyperscan_is_missing(monkeypatch):
+    # a pipeline pickled on a Linux box, loaded on a machine (or Dask worker) without hyperscan
+    data = pickle.dumps(compile_lexicon(conflict_lexicon(), "hyperscan"))
+    monkeypatch.setattr(matching, "_hs", None)
+    monkeypatch.setattr(matching, "_CACHE", type(matching._CACHE)())
+    m = pickle.loads(data)
+    assert m.engine == "python" and m.find("The rebels said") == [(0, 4, 10)]
+
+
+@needs_hs
 def test_hyperscan_matcher_is_thread_safe():
     m = compile_lexicon(conflict_lexicon(), "hyperscan")
     texts = [f"rebels {i} and the Syrian army " * 50 for i in range(200)]

@@ -359,8 +359,10 @@ class Matcher:
         )
 
     def __reduce__(self):
-        # Hyperscan databases do not pickle: recompile (cached) in the receiving process.
-        return (compile_lexicon, (self.lexicon, self.engine))
+        # Hyperscan databases do not pickle: recompile (cached) in the receiving process. Both
+        # engines give identical hits, so a hyperscan matcher comes back as "auto": on a machine
+        # without hyperscan (an ARM laptop, a Dask worker) it loads with the python engine.
+        return (compile_lexicon, (self.lexicon, "auto" if self.engine == "hyperscan" else self.engine))
 
     def _scan(self, chunk: Sequence[str], tokens: list | None = None):
         """Candidates (every match of every pattern and exclusion, boundaries checked, before

@@ -48,11 +48,20 @@ def read_options(args: argparse.Namespace) -> dict:
     return options
 
 
+MAX_NOTES = 20  # reading issues printed one per line; the rest are counted (a file may have thousands)
+
+
 def load_input(value: str, args: argparse.Namespace | None = None) -> Corpus:
-    """The corpus named on the command line; reading issues are printed to stderr, one per line."""
+    """The corpus named on the command line; reading issues are printed to stderr, one per line
+    (the first :data:`MAX_NOTES`, then how many more, per field)."""
     if value == SAMPLE:
         from ..datasets import load_sample
 
+        flags = {"encoding": "--encoding", "errors": "--replace-errors", "on_duplicate": "--on-duplicate"}
+        given = [flags.get(o, f"--{o}-column") for o in read_options(args)] if args is not None else []
+        if given:
+            warnings.warn(f"{', '.join(given)} ignored: 'sample' is the embedded corpus, read with its own columns",
+                          UserWarning, stacklevel=2)
         return load_sample()
     kwargs = {}
     if args is not None:
@@ -66,10 +75,16 @@ def load_input(value: str, args: argparse.Namespace | None = None) -> Corpus:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorpusWarning)  # reported below, one line per issue
         corpus = read_corpus(value, **kwargs)
-    for row in corpus.issues.itertuples(index=False):
+    issues = corpus.issues
+    for row in issues.head(MAX_NOTES).itertuples(index=False):
         where = ", ".join(str(x) for x in (row.file, f"row {row.row}" if row.row is not None else None,
                                             f"field {row.field!r}" if row.field else None) if x)
         print(f"framelens: note: {where}: {row.issue}", file=sys.stderr)
+    if len(issues) > MAX_NOTES:
+        rest = issues.iloc[MAX_NOTES:]["field"].fillna("").value_counts(sort=True)
+        detail = ", ".join(f"{n:,} in field {f!r}" if f else f"{n:,} about the file" for f, n in rest.items())
+        print(f"framelens: note: … and {len(issues) - MAX_NOTES:,} more ({detail}); framelens.read_corpus(...).issues "
+              "lists them all", file=sys.stderr)
     return corpus
 
 

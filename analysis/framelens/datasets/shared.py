@@ -60,8 +60,8 @@ SHARED_DATASETS: dict[str, SharedDataset] = {
     ),
     "allsides": SharedDataset(
         "allsides", "allsides_neus", ("headline_11_2021-10-19_crawled_all.jsonl",),
-        "AllSides story triplets (NeuS): 506 stories, each with the headline and first paragraphs from a "
-        "left, a center and a right outlet",
+        "AllSides story triplets (NeuS): headline and first paragraphs of 505 stories as a left, a "
+        "center and a right outlet told them (469 by all three, 36 by two; one story of the file has none)",
         "MIT badge on the repository (no LICENSE file); texts belong to the outlets, research use",
         "https://github.com/HLTCHKUST/framing-bias-metric", "1586f55a9011853224ca4d0cee164c46f6137557",
         "Lee, Bang, Yu, Madotto, Fung (2022). NeuS: Neutral Multi-News Summarization for Mitigating "
