@@ -423,7 +423,7 @@ def hits_per_doc(hits: MatchArrays, n):
 
 
 def candidates(matcher, texts):
-    pid, doc, start, end = matcher._scan(texts)
+    pid, doc, start, end, _ = matcher._scan(texts)
     return sorted(zip(doc.tolist(), start.tolist(), end.tolist(), pid.tolist()))
 
 

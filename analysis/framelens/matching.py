@@ -64,6 +64,7 @@ from ._codepoints import (
     _kind_codes,
 )
 from ._match_cache import _db_cache_path, _load_db, _store_db
+from ._nfc import any_unstable, nfc_texts
 from .errors import LexiconError, ParameterError
 from .lexicon.model import OVERLAP_SCOPES, Lexicon, Pattern
 from .text import text_batches
@@ -341,9 +342,18 @@ class Matcher:
         counts: list[np.ndarray] | None = [] if tokens else None
         for chunk in text_batches(texts, _CHUNK_CHARS, "find_many", "find"):
             # Documents never span chunks, so each chunk is resolved on its own (bounded memory).
-            hits = self._resolve(*self._scan(chunk, counts), len(chunk))
+            *candidates, decomposed = self._scan(chunk, counts)
+            hits = self._resolve(*candidates, len(chunk))
             if len(hits):
-                parts.append((hits.doc + n_docs, hits.label, hits.start, hits.end, hits.pattern))
+                # Patterns are NFC: a text in decomposed form was read in NFC, its offsets mapped back.
+                start, end = hits.start, hits.end
+                if decomposed:
+                    start, end = start.copy(), end.copy()
+                    for d, nfc in decomposed.items():
+                        at = hits.doc == d
+                        if at.any():
+                            start[at], end[at] = nfc.original_offsets(start[at], end[at])
+                parts.append((hits.doc + n_docs, hits.label, start, end, hits.pattern))
             n_docs += len(chunk)
         token_counts = None
         if counts is not None:
@@ -366,15 +376,17 @@ class Matcher:
 
     def _scan(self, chunk: Sequence[str], tokens: list | None = None):
         """Candidates (every match of every pattern and exclusion, boundaries checked, before
-        exclusions and overlaps are applied) as int64 arrays ``pid, doc, start, end``; with a
-        ``tokens`` list, the chunk's token counts are appended to it."""
+        exclusions and overlaps are applied) as int64 arrays ``pid, doc, start, end``, then the
+        :class:`~framelens._nfc.NfcText` of each document that was read in NFC (offsets are in its
+        NFC form); with a ``tokens`` list, the chunk's token counts are appended to it."""
         if self.engine == "hyperscan":
             return self._hs_chunk(chunk, tokens)
+        chunk, decomposed = nfc_texts(chunk)  # (a check per text: cheap beside this engine)
         if tokens is not None:
             from .text import count_tokens_many
 
             tokens.append(count_tokens_many(chunk))
-        return self._py_chunk(chunk)
+        return (*self._py_chunk(chunk), decomposed)
 
     # -- hyperscan engine ----------------------------------------------------------------------
     def _build_hyperscan(self) -> None:
@@ -531,14 +543,14 @@ class Matcher:
                 _store_db(cache, db)
         self._local = threading.local()  # a Hyperscan scratch space serves one thread at a time
 
-    def _hs_chunk(self, chunk: Sequence[str], tokens: list | None = None):
+    def _hs_chunk(self, chunk: Sequence[str], tokens: list | None = None, nfc_checked: bool = False):
         if self._db is None or (tokens is not None and not self._narrow):
             if tokens is not None:  # wide mode (or nothing to scan): count on the texts themselves
                 from .text import count_tokens_many
 
                 tokens.append(count_tokens_many(chunk))
             if self._db is None:
-                return _EMPTY, _EMPTY, _EMPTY, _EMPTY
+                return _EMPTY, _EMPTY, _EMPTY, _EMPTY, {}
             tokens = None
         lens = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
         doc_starts = np.empty(len(chunk), dtype=np.int64)  # char offset of each doc in the buffer
@@ -549,15 +561,24 @@ class Matcher:
         # first and after the last, so that every hit has a neighbour on both sides.
         if self._narrow:
             joined = _DOC_SEP.join(["", *chunk, ""])
+            astral = False
             if not joined.isascii():  # O(1): CPython records it; then look for astral characters
                 plain = self._without_astral(chunk)
                 if plain is not chunk:
                     joined = _DOC_SEP.join(["", *plain, ""])
-            data, offsets = self._encode_narrow(joined), None
+                    astral = True  # (replaced before the check below could see them)
+            data, non_ascii = self._encode_narrow(joined)
+            offsets = None
         else:
             joined = _DOC_SEP.join(["", *chunk, ""])
-            data, offsets = self._encode_wide(joined)
+            data, offsets, non_ascii = self._encode_wide(joined)
+            astral = False
         del joined
+        if not nfc_checked and (astral or any_unstable(non_ascii)):
+            # a text may be in decomposed form: read the chunk again with such texts in NFC
+            normal, decomposed = nfc_texts(chunk)
+            if decomposed:
+                return (*self._hs_chunk(normal, tokens, nfc_checked=True)[:4], decomposed)
         if tokens is not None:
             tokens.append(self._count_words(data, doc_starts, lens))
 
@@ -568,7 +589,7 @@ class Matcher:
             scratch = self._local.scratch = _hs.Scratch(self._db)
         self._db.scan(data, match_event_handler=lambda i, s, e, f, c: extend((i, s, e)), scratch=scratch)
         if not hits:
-            return _EMPTY, _EMPTY, _EMPTY, _EMPTY
+            return _EMPTY, _EMPTY, _EMPTY, _EMPTY, {}
         h = np.fromiter(hits, dtype=np.int64, count=len(hits)).reshape(-1, 3)
         pid, bs, be = h[:, 0], h[:, 1], h[:, 2]
         # Token boundaries: the character before (after) a pattern that starts (ends) with a word
@@ -587,7 +608,7 @@ class Matcher:
                 pid, cs, ce = pid[ok], cs[ok], ce[ok]
         doc = np.searchsorted(doc_starts, cs, side="right") - 1
         origin = doc_starts[doc]
-        return pid, doc, cs - origin, ce - origin
+        return pid, doc, cs - origin, ce - origin, {}
 
     def _count_words(self, data, doc_starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
         """Word tokens per document of a narrow buffer: runs of word bytes (one byte per
@@ -603,18 +624,19 @@ class Matcher:
         return counts.astype(np.int64)
 
     def _encode_narrow(self, joined: str):
-        """One byte per character (see :meth:`_build_hyperscan`)."""
+        """One byte per character (see :meth:`_build_hyperscan`), and the non-ASCII code points."""
         if joined.isascii():
-            return joined.encode("ascii")
+            return joined.encode("ascii"), _EMPTY
         units = joined.encode("utf-16-le", "surrogatepass")  # lone surrogates map to "other"
         if len(units) == 2 * len(joined):
             cps = np.frombuffer(units, dtype=np.uint16)
         else:  # astral characters left (see _without_astral): UTF-32 keeps one unit per character
             cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         out = cps.astype(np.uint8)  # ASCII stays; the rest goes through the table of every code point
-        non_ascii = np.flatnonzero(cps >= 0x80)
-        out[non_ascii] = self._lut[cps[non_ascii]]
-        return out
+        at = np.flatnonzero(cps >= 0x80)
+        non_ascii = cps[at]
+        out[at] = self._lut[non_ascii]
+        return out, non_ascii
 
     def _without_astral(self, chunk: Sequence[str]) -> Sequence[str]:
         """``chunk`` with each character beyond U+FFFF of a document replaced by a BMP character of
@@ -669,7 +691,7 @@ class Matcher:
             bad[odd] |= lead_is_word[ke[odd]]
             return bs - cont_before[ks], be - cont_before[ke], bad
 
-        return data, offsets
+        return data, offsets, cp
 
     # -- python engine -------------------------------------------------------------------------
     def _build_python(self) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 from collections import defaultdict
 from importlib import resources
 from itertools import accumulate, islice, repeat
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 
+from ._nfc import any_unstable, nfc_texts
 from .errors import InputError
 
 if TYPE_CHECKING:  # NLTK is imported on first use: counting tokens (batch scoring) never needs it
@@ -307,6 +309,8 @@ def count_tokens(text: str) -> int:
     10
     """
     _check(text)
+    if not unicodedata.is_normalized("NFC", text):  # "nai\u0308ve" is one word, as "naïve" is
+        text = unicodedata.normalize("NFC", text)
     if len(text) < 512:
         return len(_WORD_RUN.findall(text))
     # Count the starts of word runs with numpy (~20x faster than the regex on long texts).
@@ -378,7 +382,7 @@ def text_batches(texts: Iterable[str], chars: int, caller: str, single: str) -> 
 _WORD_BYTE = bytes(1 if (b < 0x80 and (chr(b).isalnum() or b == 0x5F)) or b == 0x81 else 0 for b in range(256))
 
 
-def _count_chunk(chunk: list[str]) -> np.ndarray:
+def _count_chunk(chunk: list[str], nfc_checked: bool = False) -> np.ndarray:
     if not chunk:
         return np.zeros(0, dtype=np.int64)
     # One byte per character: ASCII as is, any other character 0x81 if a word character, else 0x80.
@@ -396,6 +400,11 @@ def _count_chunk(chunk: list[str]) -> np.ndarray:
             table = _all_is_word()
         codes = cps.astype(np.uint8)
         non_ascii = np.flatnonzero(cps >= 0x80)
+        if not nfc_checked and any_unstable(cps[non_ascii]):
+            # maybe a text in decomposed form: counted in NFC, as the matcher reads it
+            normal, decomposed = nfc_texts(chunk)
+            if decomposed:
+                return _count_chunk(normal, nfc_checked=True)
         codes[non_ascii] = 0x80 + table[cps[non_ascii]]
         raw = codes.tobytes()
     del joined
