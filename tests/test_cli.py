@@ -167,3 +167,11 @@ def test_reading_notes_are_capped_and_counted(tmp_path, capsys):
 def test_column_options_with_sample_are_reported_as_ignored(capsys):
     assert main(["corpus", "info", "sample", "--text-column", "body", "--date-column", "published"]) == 0
     assert "warning: --text-column, --date-column ignored: 'sample'" in capsys.readouterr().err
+
+
+def test_a_long_table_prints_its_first_rows_without_index_and_says_so(capsys):
+    assert main(["kwic", "sample", "armed_opposition", "--lexicon", "conflict_actors", "--window", "2"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 201 and lines[0].split()[:3] == ["doc_id", "source", "start"]  # header + 200 rows
+    assert "showing the first 200 of" in captured.err and "--out FILE writes them all" in captured.err

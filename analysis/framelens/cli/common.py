@@ -49,6 +49,7 @@ def read_options(args: argparse.Namespace) -> dict:
 
 
 MAX_NOTES = 20  # reading issues printed one per line; the rest are counted (a file may have thousands)
+MAX_PRINTED = 200  # table rows printed in the terminal (the whole table goes to --out)
 
 
 def load_input(value: str, args: argparse.Namespace | None = None) -> Corpus:
@@ -96,5 +97,8 @@ def emit_table(df: pd.DataFrame, out: str | None, *, what: str) -> None:
     elif df.empty:
         print(f"no {what} rows", file=sys.stderr)
     else:
-        with pd.option_context("display.max_rows", 60, "display.width", 160, "display.max_columns", 30):
-            print(df.to_string(index=False) if len(df) <= 200 else df)
+        with pd.option_context("display.width", 160, "display.max_columns", 30):
+            print(df.head(MAX_PRINTED).to_string(index=False))
+        if len(df) > MAX_PRINTED:
+            print(f"framelens: note: showing the first {MAX_PRINTED} of {len(df):,} {what} rows; --out FILE writes "
+                  "them all", file=sys.stderr)
