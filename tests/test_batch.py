@@ -732,6 +732,83 @@ def test_a_finished_single_file_of_another_run_is_not_replaced_silently(tmp_path
     assert len(pd.read_csv(tmp_path / "s.csv")) == 6
 
 
+@pytest.mark.parametrize("name", ["s.csv", "s.parquet"])
+def test_replacing_a_single_file_leaves_no_rejects_of_the_earlier_run_beside_it(tmp_path, name):
+    # --no-resume replaced the file and its manifest, but an earlier run's s.csv.rejects.jsonl stayed
+    # beside them: rejects of other inputs, next to a manifest that says 0 rejected
+    dirty = tmp_path / "dirty.jsonl"
+    dirty.write_text(json.dumps({"id": "a1", "body": SENTENCES[0], "outlet": "Wire"}) + "\n{broken\n")
+    clean = write_input(make_docs(4), tmp_path / "clean.jsonl")
+    first = score_files(dirty, mini_lexicon(), tmp_path / name, jobs=1, progress=False, **COLUMNS)
+    assert first.rejected == 1 and first.rejects_path.exists()
+    second = score_files(clean, mini_lexicon(), tmp_path / name, jobs=1, progress=False, resume=False, **COLUMNS)
+    assert (second.written, second.rejected, second.rejects_path) == (4, 0, None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["dirty.jsonl", "clean.jsonl", name,
+                                                                 f"{name}.manifest.json"])
+
+
+@pytest.mark.parametrize("name", ["s.csv", "s.parquet"])
+def test_a_file_that_no_batch_run_wrote_is_not_replaced_silently(tmp_path, name):
+    # a dataset directory holding other files was refused, but a single output file that a batch run
+    # did not write (the analyst's own table, an in-memory `framelens score` result) was overwritten
+    path = write_input(make_docs(6), tmp_path / "a.jsonl")
+    mine = tmp_path / name
+    mine.write_bytes(b"id,my,notes\n1,2,3\n")
+    with pytest.raises(ParameterError, match=rf"{name} exists and is not the output of a framelens batch run.*--no-resume"):
+        score_files(path, mini_lexicon(), mine, jobs=1, progress=False, **COLUMNS)
+    assert mine.read_bytes() == b"id,my,notes\n1,2,3\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", name]  # nothing else written (no lock left)
+    assert score_files(path, mini_lexicon(), mine, jobs=1, resume=False, progress=False, **COLUMNS).written == 6
+    # the run's own file: rerunning is nothing to do, as before
+    assert score_files(path, mini_lexicon(), mine, jobs=1, progress=False, **COLUMNS).parts_skipped == 1
+
+
+@pytest.mark.parametrize("name", ["s.csv", "s.parquet"])
+def test_a_single_file_run_killed_before_its_manifest_was_beside_it_is_finished_by_the_rerun(tmp_path, name):
+    # the last steps of a single-file run: the file, then the manifest in its parts folder marked
+    # complete, then the manifest beside the file and the folder removed. Killed between the two
+    # last, the rerun said "already complete" and left the file without a manifest (aggregate and
+    # load_scores refused it) and the parts folder behind, for good
+    path = write_input(make_docs(9), tmp_path / "a.jsonl")
+    out = tmp_path / name
+    first = score_files(path, mini_lexicon(), out, jobs=1, progress=False, **COLUMNS)
+    expected = aggregate(out, by="source")
+    parts = tmp_path / f"{name}.parts"
+    parts.mkdir()
+    (tmp_path / f"{name}.manifest.json").rename(parts / "_manifest.json")  # the state the kill left
+    again = score_files(path, mini_lexicon(), out, jobs=1, progress=False, **COLUMNS)
+    assert (again.read, again.written, again.rejected) == (first.read, first.written, first.rejected) == (9, 9, 0)
+    assert not parts.exists() and (tmp_path / f"{name}.manifest.json").exists()
+    pd.testing.assert_frame_equal(pd.DataFrame(aggregate(out, by="source")), pd.DataFrame(expected))
+
+
+def test_a_changed_list_of_inputs_is_named_in_a_short_message(tmp_path):
+    # the refusal printed both whole lists of paths: for an archive of thousands of daily files, a
+    # message of megabytes, in which the one new file could not be found
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for day in range(1, 41):
+        (archive / f"2024-01-{day:02d}.jsonl").write_text(json.dumps({"text": SENTENCES[day % 5], "source": "Wire"}) + "\n")
+    pattern = str(archive / "*.jsonl")
+    score_files(pattern, mini_lexicon(), tmp_path / "out", jobs=1, progress=False)
+    (archive / "2024-02-01.jsonl").write_text(json.dumps({"text": "Rebels.", "source": "Post"}) + "\n")
+    with pytest.raises(ParameterError) as info:
+        score_files(pattern, mini_lexicon(), tmp_path / "out", jobs=1, progress=False)
+    message = str(info.value)
+    assert "the inputs differ: 1 new (" + str(archive / "2024-02-01.jsonl") + ") (the earlier run read 40, this one 41)" in message
+    assert len(message) < 500 and "2024-01-07" not in message
+    for day in range(1, 6):
+        (archive / f"2024-01-{day:02d}.jsonl").unlink()
+    with pytest.raises(ParameterError, match=r"the inputs differ: 1 new \(.*\); 5 gone \(.*2024-01-01.jsonl, .*2024-01-02.jsonl, "
+                                             r".*2024-01-03.jsonl, … 2 more\) \(the earlier run read 40, this one 36\)"):
+        score_files(pattern, mini_lexicon(), tmp_path / "out", jobs=1, progress=False)
+    files = sorted(archive.iterdir())
+    score_files(files, mini_lexicon(), tmp_path / "out2", jobs=1, progress=False)
+    with pytest.raises(ParameterError, match=r"the inputs differ: the same paths in another order \(input 1 was "
+                                             r".*2024-01-06.jsonl, now .*2024-01-07.jsonl\)"):
+        score_files(files[1:2] + files[:1] + files[2:], mini_lexicon(), tmp_path / "out2", jobs=1, progress=False)
+
+
 def test_a_glob_leaves_out_the_runs_own_output_in_python_too(tmp_path):
     df = make_docs(8)
     df.to_csv(tmp_path / "news.csv", index=False)
@@ -769,6 +846,23 @@ def test_an_empty_csv_in_an_archive_is_no_rows_not_the_end_of_the_run(tmp_path, 
                          **COLUMNS)
     assert (result.read, result.written, result.rejected) == (9, 9, 0)
     assert [p["read"] for p in result.manifest["parts"]] == [5, 0, 4]
+    assert sorted(read_output(tmp_path / "out")["doc_id"]) == sorted(df["id"])
+
+
+@pytest.mark.parametrize("empty", ["2024-01-02.parquet", "2024-01-02.jsonl.gz", "2024-01-02.csv.gz", "2024-01-02.tsv"])
+def test_a_file_of_zero_bytes_is_an_empty_day_in_any_format(tmp_path, empty):
+    # an export that wrote nothing: a 0-byte CSV, TSV, JSONL or .gz was an input of no rows, but a
+    # 0-byte Parquet file stopped the run ("cannot read Parquet (Parquet file size is 0 bytes)")
+    df = make_docs(9)
+    df.iloc[:5].to_parquet(tmp_path / "2024-01-01.parquet", index=False)
+    (tmp_path / empty).write_bytes(b"")
+    df.iloc[5:].to_parquet(tmp_path / "2024-01-03.parquet", index=False)
+    result = score_files(str(tmp_path / "2024-*"), mini_lexicon(), tmp_path / "out", jobs=1, progress=False,
+                         **COLUMNS)
+    assert (result.read, result.written, result.rejected) == (9, 9, 0)
+    assert [p["read"] for p in result.manifest["parts"]] == [5, 0, 4]
+    assert [i["size"] for i in result.manifest["inputs"]] == [(tmp_path / "2024-01-01.parquet").stat().st_size, 0,
+                                                              (tmp_path / "2024-01-03.parquet").stat().st_size]
     assert sorted(read_output(tmp_path / "out")["doc_id"]) == sorted(df["id"])
 
 
@@ -830,6 +924,24 @@ def test_an_output_name_ending_in_a_slash_is_a_directory_whatever_its_extension(
     path = write_input(make_docs(5), tmp_path / "news.jsonl")
     score_files(path, mini_lexicon(), f"{tmp_path / 'run.csv'}/", jobs=1, progress=False, **COLUMNS)
     assert (tmp_path / "run.csv").is_dir() and (tmp_path / "run.csv" / "_manifest.json").exists()
+
+
+@pytest.mark.parametrize("name", [".", "./"])
+def test_an_output_named_dot_is_the_folder_one_is_in(tmp_path, monkeypatch, name):
+    # --out . (scores into the empty folder one is in) stopped with a traceback: ValueError "PosixPath('.')
+    # has an empty name", from the lock beside the output
+    path = write_input(make_docs(5), tmp_path / "news.jsonl")
+    folder = tmp_path / "scores"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    result = score_files(path, mini_lexicon(), name, jobs=1, progress=False, **COLUMNS)
+    assert result.output == folder and (folder / "_manifest.json").exists() and len(pd.read_parquet(folder)) == 5
+    assert aggregate(name, by="source")["n_docs"].sum() == 5
+    assert not list(tmp_path.glob(".*lock"))  # the lock was beside the folder, and is gone
+    assert score_files(path, mini_lexicon(), name, jobs=1, progress=False, **COLUMNS).parts_skipped == 1
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(ParameterError, match=r"holds files that are not framelens batch output \(notes.txt\)"):
+        score_files(path, mini_lexicon(), name, jobs=1, progress=False, resume=False, **COLUMNS)
 
 
 def _score_has_batch_mode() -> bool:

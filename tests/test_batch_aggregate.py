@@ -92,6 +92,30 @@ def test_documents_without_a_date_form_the_missing_group_as_in_score(tmp_path):
     assert months[["1901-01", "1950-06", "1969-12", "2200-12"]].tolist() == [1, 1, 1, 1]
 
 
+@pytest.mark.parametrize(("out", "fmt"), [("scores", "parquet"), ("scores.csv", None)])
+def test_no_date_is_told_of_the_whole_output_not_of_one_part(tmp_path, out, fmt):
+    # aggregate warned "no document has a date … name the date column" when one part (one file of an
+    # archive, one scan batch) had no date, although the others had: score warns only when none has one
+    docs = sample_docs(30)
+    docs.loc[:9, "date"] = None  # the first part's documents have no date
+    output = run(docs, tmp_path, out, fmt, mini_lexicon(), chunk_size=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CorpusWarning)
+        got = aggregate(output, by=["source", "month"])
+    assert_equal(got, oracle(docs, mini_lexicon(), ["source", "month"]))
+    # no date at all: told once, as framelens.score tells it
+    docs["date"] = None
+    (tmp_path / "none").mkdir()
+    output = run(docs, tmp_path / "none", out, fmt, mini_lexicon(), chunk_size=10)
+    with pytest.warns(CorpusWarning, match="by='month': no document has a date") as told:
+        got = aggregate(output, by=["source", "month"])
+    assert len([w for w in told if issubclass(w.category, CorpusWarning)]) == 1
+    assert got["month"].eq("(missing)").all() and got["n_docs"].sum() == 30
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CorpusWarning)
+        aggregate(output, by="source")  # no date bin, nothing to tell
+
+
 @pytest.mark.parametrize(("out", "fmt"), LAYOUTS, ids=LAYOUT_IDS)
 def test_label_ids_that_need_escaping_and_one_label_families(tmp_path, out, fmt):
     p = lambda *xs: tuple(Pattern(x) for x in xs)  # noqa: E731

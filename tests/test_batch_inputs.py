@@ -712,3 +712,128 @@ def test_a_csv_with_semicolons_reads_as_pandas_reads_it_with_sep(tmp_path):
     # a comma in the header keeps the comma: a header "a;b,c" is two columns "a;b" and "c"
     path.write_text("doc_id;x,text\n1;2,Rebels advanced.\n", encoding="utf-8")
     assert list(framelens.read_corpus(path).docs["text"]) == ["Rebels advanced."]
+
+
+# =============================================================================================
+# bugs found in a second review (an analyst's session on a messy archive)
+# =============================================================================================
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_a_kept_field_that_a_role_also_reads_is_kept_with_its_own_values(tmp_path, fmt):
+    # keep=["published"] beside date="published" wrote an empty column (the field was read once, for
+    # its role); keep=["title"] beside title="headline" doubled the rows of the column (CSV: a crash)
+    # or kept the headline in place of the field title
+    frame = pd.DataFrame({"id": ["a1", "a2", "a3"], "outlet": ["Wire", "Post", "Wire"],
+                          "published": ["2024-01-02 10:30", "2024-01-03", ""],
+                          "headline": ["Head one", "Head two", "Head three"], "title": ["T1", "T2", "T3"],
+                          "body": [T, "The army said so.", "Rebels."]})
+    path = tmp_path / f"news.{fmt}"
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+    elif fmt == "jsonl":
+        frame.to_json(path, orient="records", lines=True)
+    else:
+        frame.to_parquet(path, index=False)
+    keep = ["published", "outlet", "title", "id", "body"]
+    result, rows, rejects = run(path, tmp_path / "out", text="body", source="outlet", id="id", date="published",
+                                title="headline", keep=keep)
+    assert result.written == 3 and not rejects
+    for name in keep:  # (an empty value may come back as "" or as missing, depending on the format)
+        got = ["" if x is None or isinstance(x, float) else x for x in rows[name]]
+        assert got == frame[name].tolist(), name
+    # the roles read the same fields as before
+    assert rows["source"].tolist() == ["Wire", "Post", "Wire"]
+    assert rows["doc_id"].tolist() == ["a1", "a2", "a3"]
+    assert rows["date"].astype("datetime64[ns]").tolist()[:2] == [pd.Timestamp("2024-01-02 10:30"),
+                                                                  pd.Timestamp("2024-01-03")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+@pytest.mark.parametrize("compress", [False, True])
+def test_jsonl_in_utf16_reads_as_read_corpus_reads_it(tmp_path, encoding, compress):
+    # JSONL was cut and split into lines at the byte \n: in UTF-16 (what PowerShell's `>` writes)
+    # that split every character after the first line, so a 4-record file gave 1 row written and
+    # 5 rejected ("undecodable bytes") where read_corpus reads 4 documents
+    records = [{"id": "a1", "text": T, "source": "Wire"}, {"id": "a2", "text": "The army, café \u2019x\u2019", "source": "Post"},
+               {"id": "a3", "source": "Post"}, {"id": "a4", "text": "Rebels\r\nand the army", "source": "Wire"}]
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    body = body.replace('\n{"id": "a3"', '\n\n{"id": "a3"')  # a blank line: counted, not a row
+    data = body.encode(encoding)  # (utf-16 and utf-32 write a byte order mark, utf-16-le none)
+    path = tmp_path / ("news.jsonl.gz" if compress else "news.jsonl")
+    path.write_bytes(gzip.compress(data) if compress else data)
+    result, rows, rejects = run(path, tmp_path / "out", id="id", encoding=encoding, chunk_bytes=40)
+    assert (result.read, result.written, result.rejected) == (4, 3, 1)
+    assert [(r["row"], r["reason"]) for r in rejects] == [(4, "missing text (no value in field 'text')")]
+    assert rows["row"].tolist() == [1, 2, 5]
+    assert sum(p["nbytes"] for p in result.manifest["parts"]) == path.stat().st_size  # (progress)
+    expected = in_memory(path, id="id", encoding=encoding)
+    expected = expected[expected["doc_id"] != "a3"]
+    assert_same_as_in_memory(rows, expected)
+    # the check of the text field reads past the first line too
+    with pytest.raises(InputError, match="no field 'body' for text in the first 4 records"):
+        check_columns(expand_inputs(path), Columns(text="body"), framelens.batch.sources.Limits(encoding=encoding))
+
+
+def test_jsonl_in_utf16_with_bytes_that_do_not_decode(tmp_path):
+    good = '{"text": "Rebels advanced."}\n'.encode("utf-16-le")
+    path = tmp_path / "news.jsonl"
+    bad = '{"text": "Rebels '.encode("utf-16-le") + b"\x00\xdc" + 'advanced."}\n'.encode("utf-16-le")
+    path.write_bytes(good + bad + good)  # a lone low surrogate in line 2
+    result, rows, rejects = run(path, tmp_path / "out", encoding="utf-16-le")
+    assert (result.read, result.written, result.rejected) == (3, 2, 1)
+    assert rows["row"].tolist() == [1, 3]
+    assert [(r["row"], r["reason"], r["snippet"]) for r in rejects] == [
+        (2, "undecodable bytes for encoding 'utf-16-le' in the line", '{"text": "Rebels \ufffdadvanced."}')]
+    result, rows, _ = run(path, tmp_path / "out2", encoding="utf-16-le", errors="replace")
+    assert (result.read, result.written, result.rejected) == (3, 3, 0)
+    assert rows["row"].tolist() == [1, 2, 3] and rows["tokens"].tolist() == [2, 2, 2]
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize("orient", ["records", "pretty-object"])
+def test_a_json_file_that_is_no_json_lines_fails_before_anything_is_written(tmp_path, indent, orient):
+    # pandas' to_json writes one JSON array by default: batch mode "succeeded" with 0 documents
+    # scored and every line a reject, where read_corpus says what the file is and what to do
+    frame = pd.DataFrame({"doc_id": ["a1", "a2"], "text": [T, "The army said so."]})
+    path = tmp_path / "news.json"
+    if orient == "records":
+        frame.to_json(path, orient="records", indent=indent)
+    else:
+        path.write_text(json.dumps({"doc_id": "a1", "text": T}, indent=indent or 1))
+    with pytest.raises(InputError) as batch_error:
+        score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, progress=False)
+    assert batch_error.value.row == 1 and "not JSON Lines (one object per line)" in str(batch_error.value)
+    if orient == "records":
+        with pytest.raises(InputError) as corpus_error:
+            framelens.read_corpus(path)
+        assert str(batch_error.value) == str(corpus_error.value)  # the same message, file, line and hint
+    else:  # (read_corpus reads a pretty-printed object as one document; its lines one by one are no JSON)
+        assert "looks like one JSON document over several lines" in str(batch_error.value)
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out*"))
+
+
+def test_a_jsonl_file_with_a_bad_first_line_still_runs(tmp_path):
+    # the check above must not stop JSON Lines whose first lines are broken or too long to judge
+    path = tmp_path / "news.jsonl"
+    good = json.dumps({"text": T}) + "\n"
+    path.write_text('[{"text": "half a line"\n' + good * 3)
+    result, rows, rejects = run(path, tmp_path / "out")
+    assert (result.written, [r["row"] for r in rejects]) == (3, [1])
+    long = tmp_path / "long.jsonl"  # the first record alone is longer than the head that is read
+    long.write_text('[{"text": "' + "rebels " * 200_000 + '"}]\n' + good)
+    result, rows, rejects = run(long, tmp_path / "out2")
+    assert (result.written, [r["row"] for r in rejects]) == (1, [1])
+
+
+def test_a_header_in_another_encoding_says_so_when_a_column_is_not_found(tmp_path):
+    # a cp1252 header read as UTF-8 listed its columns as 'r\udce9sum\udce9' and said nothing of the
+    # encoding, the likely cause of "no column 'résumé'"
+    path = tmp_path / "news.csv"
+    path.write_bytes("id,résumé,text\n1,Kurz,Rebels advanced.\n".encode("cp1252"))
+    with pytest.raises(InputError) as info:
+        score_files(path, mini_lexicon(), tmp_path / "out", jobs=1, progress=False, keep=["résumé"])
+    message = str(info.value)
+    assert info.value.field == "résumé" and "the columns are: id, r\ufffdsum\ufffd, text" in message
+    assert "--encoding" in message and "\\udc" not in message and "\udce9" not in message
+    assert not (tmp_path / "out").exists()
+    result, rows, _ = run(path, tmp_path / "out", keep=["résumé"], encoding="cp1252")
+    assert rows["résumé"].tolist() == ["Kurz"]

@@ -56,3 +56,23 @@ def test_a_last_line_without_newline_is_a_block_of_its_own_rows(tmp_path, monkey
     monkeypatch.setattr("framelens.readers_stream._CUT_BUFFER", buffer)
     got = [(b.first_row, b.byte_range) for b in jsonl_blocks(str(path), 2, 1 << 20)]
     assert got == [(1, (0, 10)), (3, (10, 18))]
+
+
+def test_csv_gz_blocks_count_the_compressed_bytes_of_the_file(tmp_path):
+    # the progress total is the size of the files; a .csv.gz counted its decompressed bytes, so the
+    # bar ran to 8× its total and the MB/s of the summary were those of the text, not of the input
+    import gzip
+
+    from framelens.readers_stream import delimited_blocks
+
+    rng = random.Random(7)
+    rows = [f'{i},"{" ".join(rng.choice(["rebels", "army", "town", "said"]) for _ in range(60))}"' for i in range(400)]
+    data = ("id,text\n" + "\n".join(rows) + "\n").encode()
+    plain, packed = tmp_path / "news.csv", tmp_path / "news.csv.gz"
+    plain.write_bytes(data)
+    packed.write_bytes(gzip.compress(data))
+    want = list(delimited_blocks(str(plain), ",", 50, 1 << 20))
+    got = list(delimited_blocks(str(packed), ",", 50, 1 << 20))
+    assert [(b.first_row, b.payload) for b in got] == [(b.first_row, b.payload) for b in want]
+    assert sum(b.nbytes for b in want) == len(data)
+    assert sum(b.nbytes for b in got) == packed.stat().st_size < len(data) / 4

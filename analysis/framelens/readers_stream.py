@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import gzip
 import io
 import itertools
@@ -66,7 +67,9 @@ class RowSink(Protocol):
     """What the ``read_*_block`` functions hand rows to (the batch's row builder).
 
     ``names`` are the fields wanted, the text field first, and ``roles`` the role each plays
-    (``"text"``, ``"source"``, ``"doc_id"``, ``"date"``, ``"title"`` or a kept field's own name).
+    (``"text"``, ``"source"``, ``"doc_id"``, ``"date"``, ``"title"`` or, for a kept field, its own
+    name, ``"kept:<name>"`` where that is a role's). A field may be wanted for several roles (kept and
+    read as the date, say): it is in ``names`` once per role, and every role gets its value.
     """
 
     names: list[str]
@@ -98,6 +101,10 @@ class Unreadable(NamedTuple):
 UNREADABLE_RAW_CHARS = 1 << 16
 
 
+#: what a damaged input's error says: its rows from there on can be neither scored nor counted, so the
+#: run stops there (the rows before it were readable, but those of its open chunk are not written)
+_STOP = "nothing from there on can be read or counted: repair the file, or leave it out of the inputs"
+
 #: what reading a compressed or encoded stream raises when the bytes are damaged
 _STREAM_ERRORS = (OSError, EOFError, zlib.error, UnicodeError)
 
@@ -109,9 +116,34 @@ def _compressed(path: str | os.PathLike) -> bool:
 # ---------------------------------------------------------------------------------------------
 # cutting
 # ---------------------------------------------------------------------------------------------
-def jsonl_blocks(path: str, max_rows: int, max_bytes: int) -> Iterator[Block]:
+@functools.lru_cache(maxsize=None)
+def lines_end_in_newline_byte(encoding: str) -> bool:
+    """Whether text in ``encoding`` ends its lines with the byte ``\\n`` and with nothing else (UTF-8,
+    Latin-1, cp1252 … : ASCII stays ASCII), so that JSONL can be cut and split into lines as bytes.
+    Not UTF-16 or UTF-32 (a PowerShell ``>`` writes UTF-16), whose ``\\n`` is two or four bytes.
+
+    Examples
+    --------
+    >>> lines_end_in_newline_byte("utf-8"), lines_end_in_newline_byte("cp1252"), lines_end_in_newline_byte("utf-16")
+    (True, True, False)
+    """
+    encoder = codecs.getincrementalencoder(encoding)()
+    encoder.encode("")  # a byte order mark, if the codec writes one
+    try:
+        return encoder.encode('{"a": 1}\n') == b'{"a": 1}\n'
+    except UnicodeError:
+        return False
+
+
+def jsonl_blocks(path: str, max_rows: int, max_bytes: int, *, encoding: str = "utf-8",
+                 errors: str = "strict") -> Iterator[Block]:
     """Cut a JSONL file (``.gz`` too) into blocks of at most ``max_rows`` lines and about
     ``max_bytes`` bytes; an empty file still gives one (empty) block.
+
+    In an ``encoding`` whose line end is not the byte ``\\n`` (UTF-16, UTF-32:
+    :func:`lines_end_in_newline_byte`), the lines are decoded here and travel with the block as UTF-8
+    (:func:`read_jsonl_block` then reads them as UTF-8 and rejects a line with bytes that did not
+    decode, unless ``errors="replace"``: then they read as U+FFFD).
 
     Examples
     --------
@@ -121,7 +153,39 @@ def jsonl_blocks(path: str, max_rows: int, max_bytes: int) -> Iterator[Block]:
     >>> [(b.first_row, b.byte_range) for b in jsonl_blocks(str(p), 2, 1 << 20)]
     [(1, (0, 28)), (3, (28, 42))]
     """
+    if not lines_end_in_newline_byte(encoding):
+        return _jsonl_transcoded_blocks(path, max_rows, max_bytes, encoding, errors)
     return (_jsonl_gz_blocks if _compressed(path) else _jsonl_ranges)(path, max_rows, max_bytes)
+
+
+_MARK_UNDECODABLE = "framelens-mark-undecodable"
+codecs.register_error(_MARK_UNDECODABLE, lambda exc: ("\udcff", exc.end))
+
+
+def _jsonl_transcoded_blocks(path: str, max_rows: int, max_bytes: int, encoding: str, errors: str) -> Iterator[Block]:
+    with open(path, "rb") as raw:
+        counter = _CountingReader(raw)  # the bytes of the file (compressed ones for .gz), for progress
+        binary = gzip.GzipFile(fileobj=counter) if _compressed(path) else io.BufferedReader(counter, 1 << 20)
+        # newline="\n": lines end at "\n" only, as in the byte reader (a "\r" stays in its line);
+        # bytes that do not decode become U+DCFF, and so the byte 0xFF in the UTF-8 lines, which the
+        # reader of the block rejects with its row (the run goes on, as for UTF-8 input)
+        text = io.TextIOWrapper(binary, encoding=encoding,
+                                errors="replace" if errors == "replace" else _MARK_UNDECODABLE, newline="\n")
+        first_line, line, buf, size, done, yielded = 1, 1, [], 0, 0, False
+        try:
+            for decoded in text:
+                data = decoded.encode("utf-8", errors="surrogateescape")
+                buf.append(data)
+                size += len(data)
+                line += 1
+                if len(buf) >= max_rows or size >= max_bytes:
+                    yield Block(first_line, counter.count - done, payload=b"".join(buf))
+                    first_line, buf, size, done, yielded = line, [], 0, counter.count, True
+        except (OSError, EOFError, zlib.error) as exc:  # a damaged .gz: nothing past it can be counted
+            where = f"from line {line} on ({exc}); {_STOP}" if line > 1 else f"({exc}); {_STOP}"
+            raise InputError(f"not a valid gzip file {where}", file=path) from None
+        if buf or not yielded:
+            yield Block(first_line, counter.count - done, payload=b"".join(buf))
 
 
 _CUT_BUFFER = 1 << 23  # bytes read at a time to find where blocks end
@@ -177,7 +241,7 @@ def _jsonl_gz_blocks(path: str, max_rows: int, max_bytes: int) -> Iterator[Block
                         yield Block(first_line, now - done, payload=b"".join(buf))
                         first_line, buf, size, done, yielded = line, [], 0, now, True
         except (OSError, EOFError, zlib.error) as exc:  # a truncated or corrupt archive: rows past it cannot be counted
-            where = f"from line {line} on ({exc}); the lines before were read" if line > 1 else f"({exc})"
+            where = f"from line {line} on ({exc}); {_STOP}" if line > 1 else f"({exc}); {_STOP}"
             raise InputError(f"not a valid gzip file {where}", file=path) from None
         if buf or not yielded:
             yield Block(first_line, raw_file.tell() - done, payload=b"".join(buf))
@@ -223,11 +287,11 @@ def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, enco
     [(1, (['id', 'text'], [['1', 'Rebels\\nadvanced']])), (2, (['id', 'text'], [['2', 'The army said']]))]
     """
     csv.field_size_limit(sys.maxsize)  # sizes are checked per field by the reader of the rows instead
-    opener = gzip.open if _compressed(path) else open
-    with opener(path, "rb") as binary:
-        counter = _CountingReader(binary)
-        text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 20), encoding=encoding,
-                                errors="surrogateescape", newline="")
+    with open(path, "rb") as raw:
+        # the bytes of the file are counted (compressed ones for .gz), as the progress total counts them
+        counter = _CountingReader(raw)
+        binary = gzip.GzipFile(fileobj=counter) if _compressed(path) else io.BufferedReader(counter, 1 << 20)
+        text = io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
         ended: list[bool] = []  # set once the reader has asked for a line past the last one
         reader = csv.reader(itertools.chain(text, _note_end(ended)), delimiter=sep)
         header = _read_header(reader, path)
@@ -253,7 +317,7 @@ def delimited_blocks(path: str, sep: str, max_rows: int, max_chars: int, *, enco
                     yield Block(first, counter.count - done, payload=(header, rows))
                     first, rows, size, done, yielded = row, [], 0, counter.count, True
         except (*_STREAM_ERRORS, csv.Error) as exc:  # rows past this point cannot be counted
-            raise InputError(f"cannot read the file from this row on ({exc}); the rows before were read",
+            raise InputError(f"cannot read the file from this row on ({exc}); {_STOP}",
                              file=path, row=row) from None
         if rows or not yielded:
             yield Block(first, counter.count - done, payload=(header, rows))
@@ -342,9 +406,64 @@ def jsonl_head(path: str, max_lines: int, max_bytes: int, *, encoding: str = "ut
     >>> jsonl_head(str(p), 3, 1 << 20)
     [{'text': 'a'}, {'text': 'b', 'source': 'Wire'}]
     """
-    lines: list[bytes] = []
-    size = 0
+    return head_records(jsonl_head_lines(path, max_lines, max_bytes, encoding=encoding))
+
+
+def head_records(lines: Sequence[tuple[int, str]]) -> list[dict]:
+    """The JSON objects among lines of :func:`jsonl_head_lines` (the others left out)."""
+    records = []
+    for _, line in lines:
+        try:
+            records.append(json_record(line))
+        except ValueError:
+            continue
+    return records
+
+
+def jsonl_layout_problem(lines: Sequence[tuple[int, str]]) -> tuple[int, str] | None:
+    """``(line, reason)`` when the first lines of a ``.json``/``.jsonl`` file
+    (:func:`jsonl_head_lines`) show that it is plainly no JSON Lines: none of them is a JSON object,
+    and the first one starts a whole-file JSON document — an array of records (what pandas'
+    ``to_json`` writes by default) or a lone ``{`` that opens an object printed over several lines.
+    Every line would be a reject. ``None`` otherwise (a first line too long to read whole, or cut
+    off, is no evidence).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "news.json"
+    >>> _ = p.write_text('[{"text": "a"},\\n {"text": "b"}]\\n')
+    >>> line, reason = jsonl_layout_problem(jsonl_head_lines(str(p), 10, 1 << 20))
+    >>> line, reason.split("; ")[1][:36]
+    (1, 'the file looks like one JSON array, ')
+    """
+    from .readers import _json_layout_hint
+
+    problem = None
+    for i, (lineno, line) in enumerate(lines):
+        try:
+            json_record(line)
+            return None  # a JSON object: JSON Lines, whatever its other lines hold
+        except ValueError as exc:
+            # an array's "[", or a lone "{" that opens an object printed over several lines (a
+            # first line cut off within its object is a broken line of JSON Lines, left to the run)
+            whole_file = line.lstrip().startswith("[") or line.strip() == "{"
+            if i == 0 and whole_file and (hint := _json_layout_hint(line)):
+                problem = (lineno, str(exc) + hint)
+    return problem
+
+
+def jsonl_head_lines(path: str, max_lines: int, max_bytes: int, *,
+                     encoding: str = "utf-8") -> list[tuple[int, str]]:
+    """The first ``max_lines`` non-blank lines of a JSONL file (``.gz`` too) that lie whole within its
+    first ``max_bytes`` (uncompressed) bytes, with their line numbers, decoded (undecodable bytes as
+    U+FFFD): what :func:`jsonl_head` and :func:`jsonl_layout_problem` judge, read once."""
+    lines: list[tuple[int, bytes]] = []
+    size, lineno = 0, 0
     with (gzip.open if _compressed(path) else open)(path, "rb") as f:
+        if not lines_end_in_newline_byte(encoding):  # UTF-16 …: lines read as text, then as UTF-8
+            f = _Utf8Lines(io.TextIOWrapper(f, encoding=encoding, errors="replace", newline="\n"))
+            encoding = "utf-8"
         try:
             while len(lines) < max_lines and size < max_bytes:
                 raw = f.readline(max_bytes - size)
@@ -353,25 +472,30 @@ def jsonl_head(path: str, max_lines: int, max_bytes: int, *, encoding: str = "ut
                 if not size and raw.startswith(codecs.BOM_UTF8):
                     raw = raw[len(codecs.BOM_UTF8):]
                 size += len(raw)
+                lineno += 1
                 if size >= max_bytes and not raw.endswith(b"\n"):
                     break  # the rest of this line lies past the bytes read
                 if raw.strip():
-                    lines.append(raw)
+                    lines.append((lineno, raw))
         except _STREAM_ERRORS:
             pass  # a damaged .gz: the lines before the damage
-    records = []
-    for raw in lines:
-        try:
-            records.append(json_record(raw.decode(encoding, errors="replace")))
-        except ValueError:
-            continue
-    return records
+    return [(n, raw.decode(encoding, errors="replace").removesuffix("\n")) for n, raw in lines]
+
+
+class _Utf8Lines:
+    """The ``readline`` of a text stream, as UTF-8 bytes (for :func:`jsonl_head`)."""
+
+    def __init__(self, text: io.TextIOWrapper):
+        self.text = text
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self.text.readline(limit).encode("utf-8", errors="surrogatepass")
 
 
 def parquet_blocks(path: str, max_rows: int, fields: Sequence[str], *,
                    check_header: HeaderCheck | None = None) -> Iterator[Block]:
     """Cut a Parquet file into record batches of at most ``max_rows`` rows holding those of
-    ``fields`` that it has; an empty file gives one block with ``payload=None``.
+    ``fields`` that it has; an empty file (no rows, or 0 bytes) gives one block with ``payload=None``.
 
     Examples
     --------
@@ -384,6 +508,9 @@ def parquet_blocks(path: str, max_rows: int, fields: Sequence[str], *,
     """
     import pyarrow.parquet as pq
 
+    if not Path(path).stat().st_size:  # a file of 0 bytes (an export that wrote nothing): no rows, as for CSV
+        yield Block(1, 0, payload=None)
+        return
     try:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a broken file
@@ -399,7 +526,7 @@ def parquet_blocks(path: str, max_rows: int, fields: Sequence[str], *,
         try:
             batch = next(batches, None)
         except Exception as exc:  # a damaged page: pyarrow raises OSError or ArrowInvalid, among others
-            raise InputError(f"cannot read Parquet from this row on ({exc}); the rows before were read",
+            raise InputError(f"cannot read Parquet from this row on ({exc}); {_STOP}",
                              file=path, row=first) from None
         if batch is None:
             break
@@ -410,7 +537,7 @@ def parquet_blocks(path: str, max_rows: int, fields: Sequence[str], *,
 
 
 def parquet_columns(path: str) -> list[str]:
-    """The column names of a Parquet file (its schema only is read).
+    """The column names of a Parquet file (its schema only is read); none for a file of 0 bytes.
 
     Examples
     --------
@@ -422,6 +549,8 @@ def parquet_columns(path: str) -> list[str]:
     """
     import pyarrow.parquet as pq
 
+    if not Path(path).stat().st_size:  # a file of 0 bytes: no columns, and no rows (see parquet_blocks)
+        return []
     try:
         return pq.read_schema(path).names
     except Exception as exc:  # pyarrow raises several types for a broken file
@@ -593,15 +722,22 @@ def read_jsonl_block(file: str, block: Block, sink: RowSink, *, encoding: str = 
 
 
 def _read_lines(lines: Sequence[bytes], first_row: int, file: str, sink: RowSink, encoding: str, errors: str) -> None:
-    """The reference reader: one line at a time with :func:`json.loads` (``lines[0]`` is line ``first_row``)."""
+    """The reference reader: one line at a time with :func:`json.loads` (``lines[0]`` is line ``first_row``).
+
+    In an encoding whose line end is not the byte ``\\n``, :func:`jsonl_blocks` has made the lines
+    UTF-8 (with the byte ``0xFF`` where the input's bytes did not decode).
+    """
+    transcoded = not lines_end_in_newline_byte(encoding)
+    decode_as = "utf-8" if transcoded else encoding
     for i, raw in enumerate(lines):
         if not raw.strip():
             continue
         row = first_row + i
         try:
-            line = raw.decode(encoding, errors=errors)
+            line = raw.decode(decode_as, errors=errors)
         except UnicodeDecodeError as exc:
-            sink.reject(file, row, f"undecodable bytes for encoding {encoding!r} at byte {exc.start} of the line", raw)
+            where = "in the line" if transcoded else f"at byte {exc.start} of the line"
+            sink.reject(file, row, f"undecodable bytes for encoding {encoding!r} {where}", raw)
             continue
         try:
             record = json_record(line)
@@ -660,7 +796,7 @@ class _ArrowJsonl:
     def create(cls, data: bytes, first_row: int, file: str, sink: RowSink, encoding: str,
                errors: str) -> "_ArrowJsonl | None":
         """A fast reader for ``data``, or ``None`` where only the line-by-line reader applies."""
-        if codecs.lookup(encoding).name != "utf-8" or not data:
+        if (codecs.lookup(encoding).name != "utf-8" and lines_end_in_newline_byte(encoding)) or not data:
             return None
         try:
             import pyarrow.json  # noqa: F401

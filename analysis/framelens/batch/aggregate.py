@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..corpus import DATE_BINS, group_frame
+from ..corpus import DATE_BINS, MISSING_GROUP, CorpusWarning, group_frame
 from ..errors import ParameterError
 from ..lexicon import Family, Label, Lexicon
 from ..provenance import provenance
@@ -218,15 +219,23 @@ def aggregate(
     dataset = _dataset(files, fmt, needed_keys, value_cols)
 
     partials = []
+    dated = False  # whether any document has a date (told once, for the whole output, as score tells it)
     for batch in dataset.to_batches(columns=needed_keys + value_cols, batch_size=_SCAN_BATCH):
         if batch.num_rows == 0:
             continue
         frame = batch.to_pandas()
-        partials.append(_partial_sums(frame, keys, value_cols))
+        summed, has_date = _partial_sums(frame, keys, value_cols)
+        partials.append(summed)
+        dated = dated or has_date
         if len(partials) >= 64:  # keep the partial tables few: memory grows with groups, not documents
             partials = [_combine(partials, sort=False)]
     if not partials:
         raise ParameterError(f"{output}: the batch output holds no scored document")
+    bins = [k for k in keys if k in DATE_BINS and k not in present]
+    if bins and not dated:
+        warnings.warn(f"by={bins[0]!r}: no document has a date, so all of them form the group {MISSING_GROUP!r}; "
+                      "name the date field when scoring (score_files(..., date='published'), --date-column on the "
+                      "command line)", CorpusWarning, stacklevel=2)
     summed = _combine(partials, sort=True)
     group_cols = list(summed.index.names)
     summed = summed.reset_index()
@@ -263,14 +272,19 @@ def _batch_record(record: dict, manifest_path: Path) -> dict:
             "input_bytes": sum(int(i.get("size") or 0) for i in inputs), "inputs_sha256": digest}
 
 
-def _partial_sums(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -> pd.DataFrame:
-    """Group keys of a batch (the rules of Corpus.group_frame) and its sums per group."""
-    groups = group_frame(_canonical(frame, value_cols), keys, where="the batch output")
+def _partial_sums(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -> tuple[pd.DataFrame, bool]:
+    """Group keys of a batch (the rules of Corpus.group_frame), its sums per group, and whether any of
+    its documents has a date."""
+    canon = _canonical(frame, value_cols)
+    with warnings.catch_warnings():
+        # "no document has a date" is about the whole output, not one batch of it: aggregate tells it
+        warnings.simplefilter("ignore", CorpusWarning)
+        groups = group_frame(canon, keys, where="the batch output")
     values = frame[value_cols].astype(np.int64)
     grouped = pd.concat([groups, values], axis=1).groupby(keys, sort=False)
     summed = grouped[value_cols].sum()
     summed.insert(0, "n_docs", grouped.size())
-    return summed
+    return summed, bool(canon["date"].notna().any())
 
 
 def _canonical(frame: pd.DataFrame, value_cols: Sequence[str]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ scheduler="tcp://10.0.0.5:8786")``; a ``distributed.Client`` is accepted too). T
 must be on a file system every worker sees at the same path (NFS, Lustre, a mounted bucket), because
 workers write their parts there; uncompressed JSONL and folders of ``.txt`` files are read by the
 workers by path (so inputs must be visible to them too), while the content of ``.gz``, CSV and
-Parquet chunks travels from the client with the task. The client holds at most ``2 × workers``
+Parquet chunks (and of JSONL in UTF-16 or UTF-32) travels from the client with the task. The client holds at most ``2 × workers``
 chunks at a time.
 """
 from __future__ import annotations

@@ -41,7 +41,8 @@ from ..io_utils import TABLE_FORMATS, atomic_path, plain_permissions, shows_prog
 from ..lexicon import Lexicon
 from .manifest import (REJECTS_DIR, REJECTS_NAME, Manifest, fingerprint_input, manifest_path, release_inherited_locks,
                        run_lock)
-from .sources import Chunk, Columns, Limits, Records, check_columns, expand_inputs, iter_chunks, parse_chunk
+from .sources import (Chunk, Columns, Limits, Records, check_columns, expand_inputs, iter_chunks, kept_role,
+                      parse_chunk)
 
 PART_FORMATS = {"parquet": ".parquet", "csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl"}
 # Parts of a single Parquet output file are Arrow IPC files: quick to write and to read back, so the
@@ -180,7 +181,7 @@ def score_records(records: Records, chunk: Chunk, settings: Settings):
                for i, r in zip(ids if isinstance(ids, list) else ids.to_pylist(), records.rows)]
     columns: dict[str, Any] = {"doc_id": ids, "source": source, "date": date}
     for name in settings.columns.keep:
-        values = v.get(name, [None] * n)
+        values = v.get(kept_role(name), [None] * n)
         if isinstance(values, list):
             values = [None if x is None else str(x) for x in values]
         columns[name] = values  # Arrow strings already (integers were read as their decimal text)
@@ -471,6 +472,9 @@ class _Layout:
 def _layout(out: str | os.PathLike, format: str | None) -> _Layout:  # noqa: A002
     named_as_folder = str(out).endswith(("/", os.sep))
     out = Path(out)
+    if out.name in ("", ".."):  # "." or "..": the folder by its name (the lock and the parts go beside it)
+        out = Path(os.path.abspath(out))
+        named_as_folder = True
     suffix = out.suffix.lower()
     if suffix and suffix not in TABLE_FORMATS and not out.is_dir() and not named_as_folder:
         # "scores.xlsx" is a mistake to report, not a directory to create
@@ -535,8 +539,8 @@ def score_files(
         ``.tsv`` or ``.jsonl`` → one file, assembled from parts at the end, with
         ``<out>.manifest.json`` and ``<out>.rejects.jsonl`` beside it.
     jobs : int, optional
-        Worker processes (local engine) or workers of a new local cluster (Dask); default: every
-        core this process may use.
+        Worker processes (local engine) or workers of a new local cluster (Dask); default (or -1):
+        every core this process may use; -2 every core but one, and so on.
     chunk_size, chunk_bytes : int
         A chunk (one part file) holds at most ``chunk_size`` rows and about ``chunk_bytes`` bytes of
         input; memory use is about ``2 × jobs`` chunks.
@@ -618,8 +622,10 @@ def score_files(
     if int(chunk_size) < 1 or int(chunk_bytes) < 1:
         raise ParameterError(f"chunk_size and chunk_bytes must be ≥ 1, not {chunk_size} and {chunk_bytes}")
     jobs = _default_jobs() if jobs is None else int(jobs)
+    if jobs < 0:  # as in scikit-learn and joblib: -1 is every core, -2 every core but one …
+        jobs = max(_default_jobs() + 1 + jobs, 1)
     if jobs < 1:
-        raise ParameterError(f"jobs must be ≥ 1, not {jobs}")
+        raise ParameterError(f"jobs must be ≥ 1, or negative (-1: every core, as in scikit-learn), not {jobs}")
     lex = as_lexicon(lexicon)
     files = expand_inputs(inputs, output=out)  # a glob's matches leave out this run's own output
     keep = tuple(keep or ())
@@ -657,8 +663,16 @@ def score_files(
             if finished.complete:  # another run's output: replacing it is for resume=False to say
                 raise ParameterError(f"{layout.output} holds the scores of another run: {why}; use another output, or "
                                      "resume=False (--no-resume) to replace it")
+        if (layout.single_file and resume and layout.output.exists() and not layout.manifest_path.exists()
+                and not layout.work.exists()):
+            # a file that no batch run wrote (or whose manifest is gone): framelens replaces only its own files
+            raise ParameterError(f"{layout.output} exists and is not the output of a framelens batch run (there is no "
+                                 f"{layout.manifest_path.name} beside it); use another output, or resume=False "
+                                 "(--no-resume) to replace it")
         manifest = Manifest.open(layout.work, record, resume=resume)
         if manifest.complete:
+            if layout.single_file:  # killed after the file was in place, before its manifest: finish that
+                _finish_single_file(layout, manifest)
             return _already_complete(layout, manifest, started, progress)
         manifest.discard_temp()
         if layout.single_file:
@@ -722,9 +736,7 @@ def score_files(
         manifest.finish(parts, counts, rejects=str(layout.rejects_path) if counts["rejected"] else None,
                         seconds=round(time.perf_counter() - started, 3))
         if layout.single_file:
-            with atomic_path(layout.manifest_path) as tmp:
-                shutil.copyfile(manifest.path, tmp)
-            shutil.rmtree(layout.work)
+            _finish_single_file(layout, manifest)
         result = _result(layout, manifest.record, len(done), started)
         mb = bar.bytes / 1e6
         secs = max(result.seconds, 1e-9)
@@ -732,7 +744,7 @@ def score_files(
             f"framelens: scored {_documents(counts['written'])}"
             + (f", rejected {counts['rejected']:,} (see {layout.rejects_path})" if counts["rejected"] else "")
             + f" from {len(files)} input(s) in {result.seconds:.1f} s"
-            + (f" ({len(done)} parts from an earlier run)" if done else "")
+            + (f" ({len(done):,} part{'' if len(done) == 1 else 's'} from an earlier run)" if done else "")
             + f": {bar.docs / secs:,.0f} docs/s, {mb / secs:,.1f} MB/s → {layout.output}"
         )
         return result
@@ -749,6 +761,14 @@ def _already_complete(layout: _Layout, manifest: Manifest, started: float, progr
         print(f"framelens: {layout.output} is already complete ({_documents(result.written)} scored, "
               f"{result.rejected:,} rejected); nothing to do", file=sys.stderr)
     return result
+
+
+def _finish_single_file(layout: _Layout, manifest: Manifest) -> None:
+    """The last step of a single-file run, once the file and its rejects are in place and the
+    manifest says complete: the manifest beside the file, and the parts folder gone."""
+    with atomic_path(layout.manifest_path) as tmp:
+        shutil.copyfile(manifest.path, tmp)
+    shutil.rmtree(layout.work)
 
 
 def _discard_stale_temp(layout: _Layout) -> None:
@@ -776,6 +796,8 @@ def _merge_rejects(layout: _Layout, parts: list[dict]) -> None:
             for f in files:
                 with open(f, "rb") as src:
                     shutil.copyfileobj(src, out)
+    elif layout.rejects_path.exists():  # an earlier run's (replaced with --no-resume): not this output's rejects
+        layout.rejects_path.unlink()
     folder = layout.work / REJECTS_DIR
     if folder.exists():
         shutil.rmtree(folder)

@@ -113,12 +113,26 @@ def fingerprint_input(inp: InputFile, method: str = "head-tail") -> dict[str, An
 
 def _same_inputs(old: list[dict], new: list[dict]) -> str | None:
     """Why two input lists differ, or ``None``."""
-    if [i["path"] for i in old] != [i["path"] for i in new]:
-        return f"the inputs differ: {[i['path'] for i in old]} before, {[i['path'] for i in new]} now"
+    before, now = [i["path"] for i in old], [i["path"] for i in new]
+    if before != now:
+        # named, not listed whole: the list of an archive of 20,000 files would be the whole message
+        gone, added = [p for p in before if p not in set(now)], [p for p in now if p not in set(before)]
+        parts = [f"{len(seq):,} {what} ({_some(seq)})" for what, seq in (("new", added), ("gone", gone)) if seq]
+        if not parts:  # the same paths, in another order (a glob's are sorted; a list is as given)
+            at = next((k for k, (a, b) in enumerate(zip(before, now)) if a != b), min(len(before), len(now)))
+            parts = [f"the same paths in another order (input {at + 1} was {before[at] if at < len(before) else '–'}, "
+                     f"now {now[at] if at < len(now) else '–'})"]
+        return f"the inputs differ: {'; '.join(parts)} (the earlier run read {len(before):,}, this one {len(now):,})"
     for a, b in zip(old, new):
         if (a["size"], a["sha256"], a["method"]) != (b["size"], b["sha256"], b["method"]):
             return f"input {a['path']} changed since the earlier run (size or content fingerprint)"
     return None
+
+
+def _some(paths: list[str], shown: int = 3) -> str:
+    """The first ``shown`` of ``paths``, and how many more."""
+    more = f", … {len(paths) - shown:,} more" if len(paths) > shown else ""
+    return ", ".join(paths[:shown]) + more
 
 
 _HELD: set[int] = set()  # the descriptors of the locks this process holds (see release_inherited_locks)

@@ -27,9 +27,10 @@ from typing import Any, Iterator, NamedTuple, Sequence
 
 from ..errors import InputError, ParameterError
 from ..readers import SEPARATORS, SURROGATES, detect_format, separator, text_folder_files
-from ..readers_stream import (Block, delimited_blocks, delimited_header_row, jsonl_blocks, jsonl_head,
-                              parquet_blocks, parquet_columns, read_delimited_block, read_jsonl_block,
-                              read_parquet_block, read_text_folder_block, text_folder_blocks)
+from ..readers_stream import (Block, delimited_blocks, delimited_header_row, head_records, jsonl_blocks,
+                              jsonl_head_lines, jsonl_layout_problem, parquet_blocks, parquet_columns,
+                              read_delimited_block, read_jsonl_block, read_parquet_block, read_text_folder_block,
+                              text_folder_blocks)
 
 SNIPPET_CHARS = 200  # raw text kept in a reject record: enough to find the row, not a copy of it
 # the head of a JSONL input whose fields check_columns looks at: whichever bound comes first
@@ -175,6 +176,16 @@ def expand_inputs(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
     return out_files
 
 
+ROLES = ("text", "source", "doc_id", "date", "title")
+
+
+def kept_role(name: str) -> str:
+    """The key of kept field ``name`` in :attr:`Records.values`: its name, unless a role has that
+    name (``keep=["title"]`` beside ``title="headline"`` keeps the field ``title``, not the
+    headline)."""
+    return f"kept:{name}" if name in ROLES else name
+
+
 @dataclass(frozen=True)
 class Columns:
     """Which field plays each role, and which extra fields to carry into the output.
@@ -202,14 +213,16 @@ class Columns:
     def check_header(self, names: Sequence[str], file: str) -> None:
         """Fail early when a column named by the user (or ``text``) is not in a file's header."""
         wanted = {**self.explicit(), "text": self.text or "text"}
+        listed = ", ".join(SURROGATES.sub("\ufffd", str(n)) for n in names)
+        if SURROGATES.search("".join(map(str, names))):  # a Latin-1 "résumé" read as UTF-8
+            listed += (" (\ufffd: bytes of the header that do not decode in the encoding given; is the file in "
+                       "another one? --encoding / encoding=, e.g. cp1252)")
         for role, name in wanted.items():
             if name not in names:
-                raise InputError(f"no column {name!r} for {role}; the columns are: {', '.join(map(str, names))}",
-                                 file=file, field=name)
+                raise InputError(f"no column {name!r} for {role}; the columns are: {listed}", file=file, field=name)
         for name in self.keep:
             if name not in names:
-                raise InputError(f"no column {name!r} to keep; the columns are: {', '.join(map(str, names))}",
-                                 file=file, field=name)
+                raise InputError(f"no column {name!r} to keep; the columns are: {listed}", file=file, field=name)
 
     def check_fields(self, records: Sequence[dict], file: str) -> None:
         """Fail early when none of a JSONL file's first ``records`` has the text field: every row
@@ -291,8 +304,15 @@ def check_columns(files: Sequence[InputFile], columns: Columns, limits: Limits =
                 continue
         elif inp.format == "parquet":
             names = parquet_columns(inp.path)
+            if not names:  # a file of 0 bytes: no rows, no columns to check
+                continue
         elif inp.format == "jsonl":
-            records = jsonl_head(inp.path, JSONL_CHECK_LINES, JSONL_CHECK_BYTES, encoding=limits.encoding)
+            head = jsonl_head_lines(inp.path, JSONL_CHECK_LINES, JSONL_CHECK_BYTES, encoding=limits.encoding)
+            # a .json file of one JSON array (pandas' default to_json) would be a run of rejects only
+            problem = jsonl_layout_problem(head)
+            if problem is not None:
+                raise InputError(problem[1], file=inp.path, row=problem[0])
+            records = head_records(head)
             columns.check_fields(records, inp.path)
             continue
         else:
@@ -333,7 +353,7 @@ def iter_chunks(inp: InputFile, columns: Columns, chunk_size: int = 10_000,
     if chunk_size < 1 or chunk_bytes < 1:
         raise ParameterError(f"chunk_size and chunk_bytes must be ≥ 1, not {chunk_size} and {chunk_bytes}")
     if inp.format == "jsonl":
-        blocks = jsonl_blocks(inp.path, chunk_size, chunk_bytes)
+        blocks = jsonl_blocks(inp.path, chunk_size, chunk_bytes, encoding=limits.encoding, errors=limits.errors)
     elif inp.format in SEPARATORS:
         blocks = delimited_blocks(inp.path, separator(inp.path, inp.format), chunk_size, chunk_bytes, encoding=limits.encoding,
                                   check_header=columns.check_header)
@@ -408,7 +428,9 @@ class _RowBuilder:
     def __init__(self, file: str, columns: Columns, limits: Limits, records: Records):
         self.file, self.limits, self.records = file, limits, records
         fields = list(columns.resolved().items())  # "text" first: it decides whether the row is kept
-        fields += [(name, name) for name in columns.keep if name not in {n for _, n in fields}]
+        # a kept field is read for itself even when a role reads it too (keep=["published"] beside
+        # date="published" keeps the date as written), under a key no role uses
+        fields += [(kept_role(name), name) for name in dict.fromkeys(columns.keep)]
         self.roles = [role for role, _ in fields]
         self.names = [name for _, name in fields]
         self.lists: list[list] = []

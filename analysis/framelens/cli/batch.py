@@ -40,11 +40,11 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
         "rerunning the same command after an interruption continues where it stopped. Rows that cannot be read "
         "are rejected (not fatal) and duplicate ids are kept (--on-duplicate does not apply).")
     group.add_argument("--jobs", "-j", type=int, metavar="N", default=None,
-                       help="worker processes (default: all cores when batch mode is on)")
+                       help="worker processes (default, or -1: all cores when batch mode is on; -2: all but one)")
     group.add_argument("--chunk-size", type=int, metavar="ROWS", default=None,
                        help="rows per chunk / part file (default 10000)")
     group.add_argument("--chunk-mb", type=float, metavar="MB", default=None,
-                       help="input megabytes per chunk at most (default 16.8, i.e. 16 MiB)")
+                       help="about this many input megabytes per chunk (default 16.8, i.e. 16 MiB)")
     group.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="Dask scheduler address (tcp://host:8786); implies --engine dask")
     group.add_argument("--format", dest="batch_format", choices=("parquet", "csv", "tsv", "jsonl"), default=None,
@@ -57,7 +57,8 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     resume.add_argument("--resume", dest="resume", action="store_true", default=None,
                         help="continue an interrupted run into the same output (the default in batch mode)")
     resume.add_argument("--no-resume", dest="resume", action="store_false",
-                        help="discard a previous run's output and start again")
+                        help="discard a previous run's output (or replace a file that no batch run wrote) "
+                             "and start again")
     group.add_argument("--by-out", metavar="FILE", default=None,
                        help="with --by: write the per-group table here (default: print it)")
     group.add_argument("--progress", dest="progress", action="store_true", default=None,
@@ -182,8 +183,9 @@ def run_batch(args: argparse.Namespace) -> int:
 
 def _check_sizes(args: argparse.Namespace) -> None:
     """The sizes, named as on the command line (score_files would name its own parameters)."""
-    for option, value, least in (("--jobs", args.jobs, 1), ("--chunk-size", args.chunk_size, 1),
-                                 ("--max-field-chars", args.max_field_chars, 0)):
+    if args.jobs == 0:
+        raise ParameterError("--jobs must be ≥ 1, or negative (-1: every core, as in scikit-learn), not 0")
+    for option, value, least in (("--chunk-size", args.chunk_size, 1), ("--max-field-chars", args.max_field_chars, 0)):
         if value is not None and value < least:
             raise ParameterError(f"{option} must be ≥ {least}, not {value}")
     if args.chunk_mb is not None and not args.chunk_mb > 0:  # (a NaN too)
