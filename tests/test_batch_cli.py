@@ -115,6 +115,7 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path, monk
     (["--by-out", "groups.csv"], "--by-out writes the per-group table of --by; give --by COLUMN too"),
     (["--chunk-mb", "0"], "--chunk-mb must be more than 0, not 0.0"),
     (["--chunk-size", "0"], "--chunk-size must be ≥ 1, not 0"),
+    (["--jobs", "0"], "--jobs must be ≥ 1, or negative (-1: every core, as in scikit-learn), not 0"),
 ])
 def test_mistakes_in_options_fail_before_anything_is_scored(tmp_path, monkeypatch, capsys, lexicon, options,
                                                               message):
@@ -302,3 +303,20 @@ def test_a_signal_stops_a_two_job_run_cleanly_and_the_same_command_continues(tmp
     assert rerun.returncode == 0, rerun.stderr
     assert Manifest.read(tmp_path / "scores")["counts"] == {"read": 4000, "written": 4000, "rejected": 0}
     assert Manifest.read(tmp_path / "scores")["resumed"] == 1
+
+
+def test_negative_jobs_count_from_every_core_as_in_scikit_learn(tmp_path, monkeypatch, capsys, lexicon):
+    import framelens.batch.local as local
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(local, "_default_jobs", lambda: 3)
+    used = []
+    real_run_local = local.run_local
+    monkeypatch.setattr(local, "run_local", lambda chunks, settings, jobs, *a, **k: (used.append(jobs),
+                                                                                   real_run_local(chunks, settings, 1, *a, **k))[1])
+    news(6).to_csv("news.csv", index=False)
+    for jobs, expected in (("-1", 3), ("-2", 2), ("-7", 1)):
+        code, _, err = cli(capsys, "score", "news.csv", "-l", lexicon, "--jobs", jobs, "--out", f"s{jobs}.csv")
+        assert code == 0, err
+        assert used[-1] == expected
+    assert pd.read_csv("s-1.csv").equals(pd.read_csv("s-7.csv"))

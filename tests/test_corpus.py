@@ -250,3 +250,20 @@ def test_numbers_of_seconds_or_milliseconds_since_1970_are_dates(written, expect
     corpus = read_quiet(frame)
     got = corpus.docs["date"].iloc[0]
     assert (pd.isna(got) and len(corpus.issues) == 1) if expected is None else got == pd.Timestamp(expected)
+
+
+def test_a_json_object_printed_over_several_lines_is_refused_as_batch_scoring_refuses_it(tmp_path):
+    # Arrow's reader took it for one record; batch scoring stops on it with this message
+    path = tmp_path / "pretty.json"
+    path.write_text('{\n  "text": "Rebels attacked.",\n  "source": "A"\n}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="one JSON document over several lines, not JSON Lines") as info:
+        framelens.read_corpus(path)
+    assert str(info.value.file) == str(path) and info.value.row == 1
+
+
+def test_utf16_le_jsonl_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom16.jsonl"
+    lines = '{"text": "Rebels attacked the town.", "source": "A"}\n{"text": "The army denied it.", "source": "B"}\n'
+    path.write_bytes(b"\xff\xfe" + lines.encode("utf-16-le"))
+    corpus = framelens.read_corpus(path, encoding="utf-16-le")
+    assert corpus.texts == ["Rebels attacked the town.", "The army denied it."] and corpus.docs["source"].tolist() == ["A", "B"]

@@ -32,11 +32,7 @@ SKIPPED = {
 
 # module -> why its examples are expected to fail until the module's owner fixes them (not strict:
 # once fixed the test passes as XPASS; then delete the entry)
-XFAIL: dict[str, str] = {
-    "framelens.readers_stream": "the docstring of jsonl_layout_problem is not a raw string, so the '\\n' "
-                                "of its example becomes a real line break: doctest raises 'inconsistent "
-                                "leading whitespace' (write '\\\\n' or make the docstring r\"\"\"...\"\"\")",
-}
+XFAIL: dict[str, str] = {}
 
 # examples marked +SKIP because they need ../shared: (module, object names)
 SHARED_EXAMPLES = {

@@ -218,6 +218,13 @@ def delimited_header(names: Sequence[str]) -> list[str]:
 def read_jsonl(path: Path, encoding: str, errors: str) -> tuple[pd.DataFrame, list[ReadIssue]]:
     """One record per line. UTF-8 files go through Arrow's JSON reader; anything it refuses or
     could read differently is read again line by line, which locates the bad line."""
+    from .readers_stream import jsonl_head_lines, jsonl_layout_problem
+
+    # plainly no JSON Lines (one JSON array, one object over several lines): said as batch scoring
+    # says it, before Arrow's reader, which takes an object printed over several lines for a record
+    problem = jsonl_layout_problem(jsonl_head_lines(str(path), 10, 1 << 20, encoding=encoding))
+    if problem is not None:
+        raise InputError(problem[1], file=path, row=problem[0])
     if encoding.replace("-", "").replace("_", "").lower() == "utf8":
         fast = _read_jsonl_arrow(path)
         if fast is not None:
@@ -282,6 +289,7 @@ SURROGATES = re.compile("[\ud800-\udfff]")
 
 def _read_jsonl_lines(path: Path, encoding: str, errors: str) -> tuple[pd.DataFrame, list[ReadIssue]]:
     text, replaced = decode(_read_bytes(path), path, encoding, errors)
+    text = text.removeprefix("\ufeff")  # a byte-order mark that the codec kept ("utf-16-le" keeps it)
     issues = [ReadIssue(str(path), None, None, f"replaced {replaced} undecodable bytes")] if replaced else []
     records = []
     # "\n" only: str.splitlines would also cut at U+2028, U+0085 and other characters that JSON
