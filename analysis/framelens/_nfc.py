@@ -21,10 +21,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["NfcText", "any_unstable", "is_unstable", "nfc_texts"]
+__all__ = ["NfcText", "decomposed_docs", "is_unstable", "nfc_texts", "unstable_at"]
 
 
 #: Starters that compose with the character before them (the second of a two-character canonical
@@ -62,11 +63,21 @@ def _starts_cluster(cp: int) -> bool:
     return not joins(cp) and not joins(ord(unicodedata.normalize("NFD", chr(cp))[0]))
 
 
-def any_unstable(code_points: np.ndarray) -> bool:
-    """Whether any of ``code_points`` (e.g. the non-ASCII characters of a buffer) is unstable: a
-    text without one is NFC. Each distinct code point is looked at once."""
-    high = code_points[code_points >= _FIRST_UNSTABLE]
-    return bool(high.size) and any(map(is_unstable, np.unique(high).tolist()))
+def unstable_at(code_points: np.ndarray) -> np.ndarray:
+    """The positions in ``code_points`` (e.g. the non-ASCII characters of a buffer) of unstable
+    characters: a text without one is NFC. Each distinct code point is looked at once."""
+    high = np.flatnonzero(code_points >= _FIRST_UNSTABLE)
+    if not high.size:
+        return high
+    values = np.unique(code_points[high])
+    unstable = values[np.fromiter(map(is_unstable, values.tolist()), dtype=bool, count=len(values))]
+    return high[np.isin(code_points[high], unstable)] if unstable.size else high[:0]
+
+
+def decomposed_docs(texts: Sequence[str], candidates: Iterable[int]) -> dict[int, NfcText]:
+    """The :class:`NfcText` of each text among ``candidates`` (positions in ``texts``, e.g. those
+    holding an unstable character) that is not NFC."""
+    return {d: NfcText(texts[d]) for d in candidates if not unicodedata.is_normalized("NFC", texts[d])}
 
 
 def _unstable_runs(text: str) -> re.Pattern:
@@ -137,11 +148,7 @@ def nfc_texts(texts: list[str]) -> tuple[list[str], dict[int, NfcText]]:
     """``texts`` with those not in NFC replaced by their NFC form, and the :class:`NfcText` of
     each replaced one by position (empty, and the same list, when all are NFC: the usual case,
     checked per text by ``unicodedata.is_normalized``, which returns at once for ASCII)."""
-    maps: dict[int, NfcText] = {}
-    is_normalized = unicodedata.is_normalized
-    for i, text in enumerate(texts):
-        if not is_normalized("NFC", text):
-            maps[i] = NfcText(text)
+    maps = decomposed_docs(texts, range(len(texts)))
     if not maps:
         return texts, maps
     out = list(texts)

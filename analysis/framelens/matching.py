@@ -64,7 +64,7 @@ from ._codepoints import (
     _kind_codes,
 )
 from ._match_cache import _db_cache_path, _load_db, _store_db
-from ._nfc import any_unstable, nfc_texts
+from ._nfc import decomposed_docs, nfc_texts, unstable_at
 from .errors import LexiconError, ParameterError
 from .lexicon.model import OVERLAP_SCOPES, Lexicon, Pattern
 from .text import text_batches
@@ -543,14 +543,39 @@ class Matcher:
                 _store_db(cache, db)
         self._local = threading.local()  # a Hyperscan scratch space serves one thread at a time
 
-    def _hs_chunk(self, chunk: Sequence[str], tokens: list | None = None, nfc_checked: bool = False):
+    def _hs_chunk(self, chunk: Sequence[str], tokens: list | None = None):
+        """:meth:`_scan` by hyperscan. A document that is not NFC (only those holding a character
+        NFC may change are asked) is scanned again in NFC, on its own: its hits and token count
+        replace those of the chunk's scan."""
+        counts: list[np.ndarray] | None = [] if tokens is not None else None
+        pid, doc, cs, ce, suspects = self._hs_scan(chunk, counts)
+        decomposed = decomposed_docs(chunk, suspects.tolist()) if suspects.size else {}
+        if decomposed:
+            redo = np.array(sorted(decomposed), dtype=np.int64)
+            redo_counts: list[np.ndarray] | None = [] if tokens is not None else None
+            rpid, rdoc, rcs, rce, _ = self._hs_scan([decomposed[d].text for d in redo.tolist()], redo_counts)
+            keep = ~np.isin(doc, redo)
+            pid, doc, cs, ce = (np.concatenate([a[keep], b]) for a, b in
+                                ((pid, rpid), (doc, redo[rdoc]), (cs, rcs), (ce, rce)))
+            if counts:
+                counts[0] = counts[0].copy()
+                counts[0][redo] = redo_counts[0]
+        if tokens is not None:
+            tokens.extend(counts)
+        return pid, doc, cs, ce, decomposed
+
+    def _hs_scan(self, chunk: Sequence[str], tokens: list | None):
+        """Candidates in ``chunk`` as it is (see :meth:`_scan`), and the positions of the documents
+        holding a character NFC may change (for a wide buffer: every non-ASCII document, when the
+        buffer holds one)."""
+        no_suspects = _EMPTY
         if self._db is None or (tokens is not None and not self._narrow):
             if tokens is not None:  # wide mode (or nothing to scan): count on the texts themselves
                 from .text import count_tokens_many
 
                 tokens.append(count_tokens_many(chunk))
             if self._db is None:
-                return _EMPTY, _EMPTY, _EMPTY, _EMPTY, {}
+                return _EMPTY, _EMPTY, _EMPTY, _EMPTY, no_suspects
             tokens = None
         lens = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
         doc_starts = np.empty(len(chunk), dtype=np.int64)  # char offset of each doc in the buffer
@@ -559,26 +584,25 @@ class Matcher:
         doc_starts[1:] += 1
         # Documents joined by a character no pattern, word or separator contains; one before the
         # first and after the last, so that every hit has a neighbour on both sides.
+        suspects = no_suspects
         if self._narrow:
             joined = _DOC_SEP.join(["", *chunk, ""])
-            astral = False
             if not joined.isascii():  # O(1): CPython records it; then look for astral characters
                 plain = self._without_astral(chunk)
-                if plain is not chunk:
+                if plain is not chunk:  # (their astral characters are gone before the check below)
                     joined = _DOC_SEP.join(["", *plain, ""])
-                    astral = True  # (replaced before the check below could see them)
-            data, non_ascii = self._encode_narrow(joined)
+                    suspects = np.array([i for i, (a, b) in enumerate(zip(chunk, plain)) if a is not b], dtype=np.int64)
+            data, at, non_ascii = self._encode_narrow(joined)
+            unstable = at[unstable_at(non_ascii)]
+            if unstable.size:
+                suspects = np.union1d(suspects, np.searchsorted(doc_starts, unstable, side="right") - 1)
             offsets = None
         else:
             joined = _DOC_SEP.join(["", *chunk, ""])
             data, offsets, non_ascii = self._encode_wide(joined)
-            astral = False
+            if unstable_at(non_ascii).size:
+                suspects = np.array([i for i, text in enumerate(chunk) if not text.isascii()], dtype=np.int64)
         del joined
-        if not nfc_checked and (astral or any_unstable(non_ascii)):
-            # a text may be in decomposed form: read the chunk again with such texts in NFC
-            normal, decomposed = nfc_texts(chunk)
-            if decomposed:
-                return (*self._hs_chunk(normal, tokens, nfc_checked=True)[:4], decomposed)
         if tokens is not None:
             tokens.append(self._count_words(data, doc_starts, lens))
 
@@ -589,7 +613,7 @@ class Matcher:
             scratch = self._local.scratch = _hs.Scratch(self._db)
         self._db.scan(data, match_event_handler=lambda i, s, e, f, c: extend((i, s, e)), scratch=scratch)
         if not hits:
-            return _EMPTY, _EMPTY, _EMPTY, _EMPTY, {}
+            return _EMPTY, _EMPTY, _EMPTY, _EMPTY, suspects
         h = np.fromiter(hits, dtype=np.int64, count=len(hits)).reshape(-1, 3)
         pid, bs, be = h[:, 0], h[:, 1], h[:, 2]
         # Token boundaries: the character before (after) a pattern that starts (ends) with a word
@@ -608,7 +632,7 @@ class Matcher:
                 pid, cs, ce = pid[ok], cs[ok], ce[ok]
         doc = np.searchsorted(doc_starts, cs, side="right") - 1
         origin = doc_starts[doc]
-        return pid, doc, cs - origin, ce - origin, {}
+        return pid, doc, cs - origin, ce - origin, suspects
 
     def _count_words(self, data, doc_starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
         """Word tokens per document of a narrow buffer: runs of word bytes (one byte per
@@ -624,9 +648,10 @@ class Matcher:
         return counts.astype(np.int64)
 
     def _encode_narrow(self, joined: str):
-        """One byte per character (see :meth:`_build_hyperscan`), and the non-ASCII code points."""
+        """One byte per character (see :meth:`_build_hyperscan`), the positions of the non-ASCII
+        characters and their code points."""
         if joined.isascii():
-            return joined.encode("ascii"), _EMPTY
+            return joined.encode("ascii"), _EMPTY, _EMPTY
         units = joined.encode("utf-16-le", "surrogatepass")  # lone surrogates map to "other"
         if len(units) == 2 * len(joined):
             cps = np.frombuffer(units, dtype=np.uint16)
@@ -636,7 +661,7 @@ class Matcher:
         at = np.flatnonzero(cps >= 0x80)
         non_ascii = cps[at]
         out[at] = self._lut[non_ascii]
-        return out, non_ascii
+        return out, at, non_ascii
 
     def _without_astral(self, chunk: Sequence[str]) -> Sequence[str]:
         """``chunk`` with each character beyond U+FFFF of a document replaced by a BMP character of

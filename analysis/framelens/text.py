@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 
-from ._nfc import any_unstable, nfc_texts
+from ._nfc import decomposed_docs, unstable_at
 from .errors import InputError
 
 if TYPE_CHECKING:  # NLTK is imported on first use: counting tokens (batch scoring) never needs it
@@ -325,6 +325,7 @@ def count_tokens(text: str) -> int:
 
 
 _COUNT_CHUNK = 1 << 22  # characters per joined buffer in count_tokens_many (bounded memory)
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
 
 
 def count_tokens_many(texts: Iterable[str]) -> np.ndarray:
@@ -382,9 +383,10 @@ def text_batches(texts: Iterable[str], chars: int, caller: str, single: str) -> 
 _WORD_BYTE = bytes(1 if (b < 0x80 and (chr(b).isalnum() or b == 0x5F)) or b == 0x81 else 0 for b in range(256))
 
 
-def _count_chunk(chunk: list[str], nfc_checked: bool = False) -> np.ndarray:
+def _count_chunk(chunk: list[str]) -> np.ndarray:
     if not chunk:
         return np.zeros(0, dtype=np.int64)
+    unstable = _EMPTY_INT
     # One byte per character: ASCII as is, any other character 0x81 if a word character, else 0x80.
     # U+0000 before, between and after the documents keeps word runs apart.
     joined = "\x00".join(["", *chunk, ""])
@@ -400,11 +402,7 @@ def _count_chunk(chunk: list[str], nfc_checked: bool = False) -> np.ndarray:
             table = _all_is_word()
         codes = cps.astype(np.uint8)
         non_ascii = np.flatnonzero(cps >= 0x80)
-        if not nfc_checked and any_unstable(cps[non_ascii]):
-            # maybe a text in decomposed form: counted in NFC, as the matcher reads it
-            normal, decomposed = nfc_texts(chunk)
-            if decomposed:
-                return _count_chunk(normal, nfc_checked=True)
+        unstable = non_ascii[unstable_at(cps[non_ascii])]  # (where a text may not be NFC)
         codes[non_ascii] = 0x80 + table[cps[non_ascii]]
         raw = codes.tobytes()
     del joined
@@ -418,4 +416,9 @@ def _count_chunk(chunk: list[str], nfc_checked: bool = False) -> np.ndarray:
     # it, never empty) is summed by reduceat.
     starts = is_word[1:] > is_word[:-1]
     wide = int(lens.max()) >= 2**31 - 1  # int32 sums are several times faster in reduceat
-    return np.add.reduceat(starts.view(np.uint8), doc_starts - 1, dtype=np.int64 if wide else np.int32).astype(np.int64)
+    counts = np.add.reduceat(starts.view(np.uint8), doc_starts - 1, dtype=np.int64 if wide else np.int32).astype(np.int64)
+    if unstable.size:  # a text in decomposed form is counted in NFC, as the matcher reads it
+        suspects = np.unique(np.searchsorted(doc_starts, unstable, side="right") - 1)
+        for d, nfc in decomposed_docs(chunk, suspects.tolist()).items():
+            counts[d] = count_tokens(nfc.text)
+    return counts
