@@ -1100,9 +1100,10 @@ def test_single_parquet_file_resumes_from_its_parts(tmp_path, monkeypatch, jobs)
     (tmp_path / ".scores.parquet.a1b2c3.tmp").write_bytes(b"PAR1 partial")
     (tmp_path / ".scores.parquet.manifest.json.d4e5.tmp").write_text("{")
     (tmp_path / ".other.parquet.f6g7.tmp").write_bytes(b"not ours")
+    (tmp_path / ".scores.parquet.csv.h8i9j0k1.tmp").write_bytes(b"nor this: another output's, scores.parquet.csv")
     resumed = score_files(path, mini_lexicon(), target, jobs=jobs, chunk_size=7, progress=False, **COLUMNS)
     assert resumed.parts_skipped == 4 and not work.exists()
-    assert sorted(p.name for p in tmp_path.glob(".*.tmp")) == [".other.parquet.f6g7.tmp"]
+    assert sorted(p.name for p in tmp_path.glob(".*.tmp")) == [".other.parquet.f6g7.tmp", ".scores.parquet.csv.h8i9j0k1.tmp"]
     pd.testing.assert_frame_equal(pd.read_parquet(target), pd.read_parquet(tmp_path / "full.parquet"))
     assert (resumed.read, resumed.written) == (full.read, full.written) == (60, 60)
 

@@ -320,3 +320,14 @@ def test_negative_jobs_count_from_every_core_as_in_scikit_learn(tmp_path, monkey
         assert code == 0, err
         assert used[-1] == expected
     assert pd.read_csv("s-1.csv").equals(pd.read_csv("s-7.csv"))
+
+
+def test_a_run_that_scores_no_row_fails_with_the_rejects_named(tmp_path, monkeypatch, capsys, lexicon):
+    monkeypatch.chdir(tmp_path)
+    Path("nulls.jsonl").write_text('{"text": null}\n{"text": null}\n', encoding="utf-8")
+    code, _, err = cli(capsys, "score", "nulls.jsonl", "-l", lexicon, "--jobs", "1", "--out", "s.csv")
+    assert code == 1 and "none of the 2 row(s) could be scored; see s.csv.rejects.jsonl" in err
+    # a run with some rows scored still succeeds, and notes the rejects
+    Path("mixed.jsonl").write_text('{"text": null}\n{"text": "Rebels attacked."}\n', encoding="utf-8")
+    code, _, err = cli(capsys, "score", "mixed.jsonl", "-l", lexicon, "--jobs", "1", "--out", "m.csv")
+    assert code == 0 and "1 row(s) could not be scored" in err

@@ -20,6 +20,7 @@ import functools
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import sys
@@ -774,10 +775,13 @@ def _finish_single_file(layout: _Layout, manifest: Manifest) -> None:
 def _discard_stale_temp(layout: _Layout) -> None:
     """Delete the temporary files a killed single-file run left beside its output (the output, its
     manifest and rejects are written under ``.<output name>.<random>.tmp`` and renamed at the end)."""
-    prefix = f".{layout.output.name}."
+    # exactly those three names and mkstemp's random part: "scores.csv" must not take the
+    # temporary files of another output called "scores.csv.parquet"
+    names = "|".join(re.escape(p.name) for p in (layout.output, layout.manifest_path, layout.rejects_path))
+    ours = re.compile(rf"\.(?:{names})\.[a-z0-9_]+\.tmp")
     if layout.output.parent.is_dir():
         for p in layout.output.parent.iterdir():
-            if p.name.startswith(prefix) and p.name.endswith(".tmp") and p.is_file():
+            if ours.fullmatch(p.name) and p.is_file():
                 p.unlink()
 
 

@@ -175,6 +175,11 @@ def run_batch(args: argparse.Namespace) -> int:
     except OSError as exc:  # a full disk, a folder that became read-only …: one line, and how to go on
         where = f"{exc.filename}: " if exc.filename else ""
         raise FramelensError(f"{where}{exc.strerror or exc}; {_resume_hint(args.out)}") from exc
+    if result.rejected and not result.written:
+        # nothing scored: most likely the wrong column, encoding or format, which a script must see
+        print(f"framelens: error: none of the {result.rejected:,} row(s) could be scored; see {result.rejects_path} "
+              "for why (the output holds no row)", file=sys.stderr)
+        return 1
     if result.rejected:
         print(f"framelens: note: {result.rejected:,} row(s) could not be scored; see {result.rejects_path}",
               file=sys.stderr)
