@@ -9,6 +9,7 @@ import base64
 import json
 import math
 import sys
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
@@ -273,7 +274,9 @@ def test_folds_without_enough_groups_and_undated_date_bins_fail_before_execution
                                     sample, lex)
     reports.validate_parameters("classifier_report", {"by": "source", "group_column": "lean", "n_splits": 3}, sample, lex)
     undated = framelens.Corpus(sample.docs.assign(date=pd.NaT))
-    with pytest.raises(ParameterError, match=r"gives 1 group \(only '\(missing\)'\) \(the corpus has no dates\)"):
+    with pytest.raises(ParameterError, match=r"gives 1 group \(only '\(missing\)'\) \(the corpus has no dates\)"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once, in the error (not also as score's warning)
         reports.validate_parameters("source_comparison", {"by": "month"}, undated, lex)
 
 

@@ -6,11 +6,13 @@ the lexicon or a group without text costs one clear line rather than a failed re
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from ..corpus import CorpusWarning
 from ..errors import ParameterError
 
 SAMPLE = "sample"
@@ -141,7 +143,9 @@ def validate_parameters(template: str, params: dict[str, Any], corpus, lexicon) 
     if "by" in params:
         if not by:
             raise ParameterError("by: give a column name (e.g. source) or a date bin")
-        sizes = _group_sizes(corpus, by)
+        with warnings.catch_warnings():  # an undated date bin: said below, in the error, once
+            warnings.simplefilter("ignore", CorpusWarning)
+            sizes = _group_sizes(corpus, by)
         groups = params.get("groups") or []
         missing = [g for g in groups if g not in sizes.index]
         if missing:
