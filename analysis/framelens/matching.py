@@ -349,10 +349,13 @@ class Matcher:
                 start, end = hits.start, hits.end
                 if decomposed:
                     start, end = start.copy(), end.copy()
-                    for d, nfc in decomposed.items():
-                        at = hits.doc == d
-                        if at.any():
-                            start[at], end[at] = nfc.original_offsets(start[at], end[at])
+                    # hits are sorted by document: each document's are one slice (a mask per
+                    # document would cost hits × documents on an all-NFD corpus)
+                    docs = np.fromiter(decomposed, dtype=np.int64, count=len(decomposed))
+                    lo, hi = np.searchsorted(hits.doc, docs), np.searchsorted(hits.doc, docs, side="right")
+                    for nfc, a, b in zip(decomposed.values(), lo.tolist(), hi.tolist()):
+                        if b > a:
+                            start[a:b], end[a:b] = nfc.original_offsets(start[a:b], end[a:b])
                 parts.append((hits.doc + n_docs, hits.label, start, end, hits.pattern))
             n_docs += len(chunk)
         token_counts = None
