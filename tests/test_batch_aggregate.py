@@ -281,3 +281,17 @@ def test_provenance_stays_small_for_an_archive_of_many_files(tmp_path):
     inputs = json.loads((tmp_path / "scores" / "_manifest.json").read_text())["inputs"]
     other = aggregate(tmp_path / "scores", by="month").attrs["framelens"]["batch"]["inputs_sha256"]
     assert record["batch"]["inputs_sha256"] == other and len(inputs) == 60
+
+
+def test_numeric_keys_are_listed_in_numeric_order_as_in_score(tmp_path):
+    docs = sample_docs(40)
+    pages = [(i % 12) + 1 for i in range(len(docs))]  # 1 … 12: as text, "10" would sort before "2"
+    pages[3] = None
+    docs["page"] = pd.array(pages, dtype="Int64")
+    lex = framelens.load_lexicon("conflict_actors")
+    output = run(docs, tmp_path, "scores.parquet", None, lex, keep=["page"])
+    for by in ("page", ["page", "source"]):
+        got = aggregate(output, by=by)
+        assert_equal(got, oracle(docs, lex, by))
+    pages = aggregate(output, by="page")["page"].tolist()
+    assert pages == ["(missing)"] + [str(p) for p in range(1, 13)]

@@ -315,6 +315,63 @@ def test_assigning_corpus_docs_forgets_what_was_cached_from_the_former_rows():
         corpus.docs = corpus.docs.assign(date=corpus.docs["date"].dt.strftime("%Y-%m-%d"))
 
 
+def _fresh_copy(corpus):
+    """The same documents read anew: nothing cached from before."""
+    return framelens.Corpus(corpus.docs.copy(deep=True))
+
+
+@pytest.mark.parametrize("edit", ["text", "text_column", "date", "source", "delete"])
+def test_editing_corpus_docs_in_place_forgets_what_was_cached(edit):
+    corpus = framelens.datasets.load_sample()
+    first = corpus.texts[0]
+    before = framelens.match(corpus, "conflict_actors")  # caches texts, hits, sentences
+    framelens.score(corpus, "conflict_actors", unit="sentence")
+    old_fingerprint = corpus.fingerprint
+    if edit == "text":  # a notebook fixing one text: more rebels, in a sentence of their own
+        corpus.docs.loc[0, "text"] = first + " Rebels shelled the town. The rebels withdrew."
+    elif edit == "text_column":
+        corpus.docs["text"] = corpus.docs["text"].str.replace("rebels", "insurgents", regex=False)
+    elif edit == "date":
+        corpus.docs.loc[0, "date"] = pd.Timestamp("1999-01-01")
+    elif edit == "source":
+        corpus.docs.loc[corpus.docs["source"] == "Orvane Wire", "source"] = "Orvane"
+    else:
+        del corpus.docs["title"]
+        with pytest.raises(InputError, match="title"):
+            framelens.match(corpus, "conflict_actors")
+        return
+    fresh = _fresh_copy(corpus)
+    assert corpus.fingerprint == fresh.fingerprint != old_fingerprint
+    after = framelens.match(corpus, "conflict_actors")
+    pd.testing.assert_frame_equal(after, framelens.match(fresh, "conflict_actors"))
+    pd.testing.assert_frame_equal(framelens.score(corpus, "conflict_actors", unit="sentence"),
+                                  framelens.score(fresh, "conflict_actors", unit="sentence"))
+    pd.testing.assert_frame_equal(framelens.score(corpus, "conflict_actors", by="source"),
+                                  framelens.score(fresh, "conflict_actors", by="source"))
+    if edit.startswith("text"):
+        assert not after.equals(before)
+
+
+def test_adding_a_metadata_column_keeps_what_was_cached_and_groups_by_it():
+    corpus = framelens.datasets.load_sample()
+    framelens.match(corpus, "conflict_actors")
+    cached = dict(corpus._cache)
+    assert any(key.startswith("hits:") for key in cached) and "texts" in cached
+    corpus.docs["wire"] = corpus.docs["source"].str.endswith("Wire")
+    assert corpus._cache.keys() == cached.keys() and all(corpus._cache[k] is v for k, v in cached.items())
+    by_wire = framelens.score(corpus, "conflict_actors", by="wire")
+    assert set(by_wire["wire"]) == {"True", "False"} and by_wire["n_docs"].sum() == len(corpus)
+
+
+def test_a_cached_corpus_stays_cached_whatever_the_dtypes_of_its_columns():
+    docs = framelens.datasets.load_sample().docs
+    for variant in (docs, docs.assign(doc_id=np.arange(len(docs))), docs.assign(source=docs["source"].astype("category")),
+                    docs.assign(title=docs["title"].astype(object)), docs.assign(text=docs["text"].astype(object))):
+        corpus = framelens.Corpus(variant)
+        spans = corpus.sentence_spans()
+        assert corpus.sentence_spans() is spans and corpus.texts is corpus.texts
+
+
 @pytest.mark.parametrize("column, shape", [("label", "long"), ("tokens", "wide"), ("hits", "wide"),
                                            ("count_rebels", "wide"), ("n_docs", "long")])
 def test_by_a_column_named_like_a_score_column_is_refused_clearly(column, shape):
@@ -371,3 +428,30 @@ def test_parquet_saved_with_doc_id_as_index_keeps_its_ids_as_batch_scoring_does(
     # an unnamed index that pandas stored is no field of the documents
     pd.DataFrame({"text": ["a", "b", "c"]}).iloc[[0, 2]].to_parquet(tmp_path / "filtered.parquet")
     assert list(framelens.read_corpus(tmp_path / "filtered.parquet").docs.columns) == list(framelens.corpus.CANONICAL)
+
+
+def test_a_pickled_corpus_carries_its_documents_not_its_caches():
+    import pickle
+
+    corpus = framelens.datasets.load_sample()
+    framelens.match(corpus, "conflict_actors")
+    loaded = pickle.loads(pickle.dumps(corpus))
+    assert loaded._cache == {} and len(pickle.dumps(corpus)) < 2 * sum(map(len, corpus.texts))
+    pd.testing.assert_frame_equal(loaded.docs, corpus.docs)
+    assert loaded.fingerprint == corpus.fingerprint
+    pd.testing.assert_frame_equal(framelens.match(loaded, "conflict_actors"), framelens.match(corpus, "conflict_actors"))
+
+
+def test_numeric_group_keys_are_listed_in_numeric_order():
+    corpus = framelens.datasets.load_sample()
+    corpus.docs["page"] = np.arange(len(corpus)) % 12 + 1  # an int column: 1 … 12
+    pages = [str(p) for p in range(1, 13)]
+    assert framelens.score(corpus, "conflict_actors", by="page")["page"].tolist() == pages
+    by_two = framelens.score(corpus, "conflict_actors", by=["page", "source"])
+    assert by_two["page"].drop_duplicates().tolist() == pages
+    first_page = by_two[by_two["page"] == "1"]["source"].tolist()
+    assert first_page == sorted(first_page)  # then the next key, as text
+    shares = framelens.shares(corpus, "conflict_actors", by="page", n_boot=0)
+    assert list(dict.fromkeys(shares["group"].astype(str))) == pages
+    key = framelens.keyness(corpus, by="page", lexicon="conflict_actors")
+    assert list(dict.fromkeys(key["group"].astype(str))) == pages

@@ -135,3 +135,30 @@ def test_unicode_constants_hold_for_this_python():
     # nothing below U+0300 is unstable (any_unstable looks at nothing below it)
     assert not any(unicodedata.combining(chr(cp)) or unicodedata.normalize("NFC", chr(cp)) != chr(cp)
                    for cp in range(0x300))
+
+
+def _accented_sample(form: str) -> framelens.Corpus:
+    """The sample corpus with accented words planted in one source's texts, in Unicode ``form``."""
+    docs = framelens.datasets.load_sample().docs
+    planted = np.where(docs["source"] == docs["source"].iloc[0],
+                       " Erdoğan's café Görlitz naïve Erdoğan café résumé.", " The café opened.")
+    texts = [unicodedata.normalize(form, t + extra) for t, extra in zip(docs["text"], planted)]
+    return framelens.read_corpus(docs.assign(text=texts))
+
+
+def test_term_discovery_and_keyness_read_decomposed_text_as_composed():
+    nfc, nfd = _accented_sample("NFC"), _accented_sample("NFD")
+    assert nfd.texts != nfc.texts
+    key_nfc, key_nfd = framelens.keyness(nfc, by="source"), framelens.keyness(nfd, by="source")
+    assert {"erdoğan", "café", "naïve", "résumé"} <= set(key_nfc["term"])
+    assert not {"nai", "ve", "caf"} & set(key_nfd["term"])
+    pd.testing.assert_frame_equal(pd.DataFrame(key_nfd), pd.DataFrame(key_nfc))
+    sug_nfc = framelens.suggest_terms(nfc, "conflict_actors", top=10)
+    sug_nfd = framelens.suggest_terms(nfd, "conflict_actors", top=10)
+    assert "erdoğan" in set(sug_nfc["term"])
+    pd.testing.assert_frame_equal(pd.DataFrame(sug_nfd).drop(columns="examples"),
+                                  pd.DataFrame(sug_nfc).drop(columns="examples"))
+    # the examples are found in the NFD texts too (shown composed)
+    assert sug_nfd["examples"].map(len).tolist() == sug_nfc["examples"].map(len).tolist()
+    erdogan = sug_nfd.loc[sug_nfd["term"] == "erdoğan", "examples"].iloc[0]
+    assert erdogan and all("[Erdoğan" in line for line in erdogan)

@@ -36,9 +36,11 @@ class Corpus:
     row, no missing ``doc_id``, ``source`` or ``title``, ``doc_id`` unique, ``date`` naive datetimes
     (NaT when missing); anything else raises :class:`~framelens.errors.InputError` naming the
     column and the first row. ``docs`` is kept as a copy with a fresh 0-based index (a shallow
-    copy: pandas' copy-on-write keeps later changes to the caller's table out of it), and is
-    treated as read-only: derived views (sentences, compiled matches) are cached on the object.
-    Assigning ``corpus.docs = …`` checks the new table the same way and forgets what was cached.
+    copy: pandas' copy-on-write keeps later changes to the caller's table out of it). Derived
+    views (texts, fingerprint, sentences, hits) are cached on the object and forgotten when a
+    canonical column changes: assigning ``corpus.docs = …`` (checked as at construction), or
+    editing ``corpus.docs`` in place (``corpus.docs.loc[0, "text"] = …``; not re-checked).
+    Adding a metadata column (``corpus.docs["party"] = …``) keeps them.
 
     Attributes
     ----------
@@ -59,7 +61,8 @@ class Corpus:
     """
 
     def __init__(self, docs: pd.DataFrame, meta: dict | None = None, issues: Sequence[ReadIssue] = ()):
-        self._cache: dict[str, Any] = {}
+        self._cached: dict[str, Any] = {}
+        self._cached_from: tuple[tuple, bytes] = ((), b"")
         self.docs = docs
         self.meta = dict(meta or {})
         # object columns: a row number stays an int, and "no row" None (a numeric column would make
@@ -80,7 +83,50 @@ class Corpus:
         # a shallow copy (copy-on-write: the caller changing their table later changes nothing here,
         # where the fingerprint and texts are cached) with positions as index, as read_corpus makes it
         self._docs = docs.reset_index(drop=True) if not _is_positional(docs.index) else docs.copy(deep=False)
-        self._cache.clear()
+        if self._docs["text"].dtype == object:  # all str (checked): as pandas' str, whose edits _state sees
+            self._docs["text"] = self._docs["text"].astype("str")
+        self._cached.clear()
+        self._cached_from = self._state()
+
+    @property
+    def _cache(self) -> dict[str, Any]:
+        """What was derived from the canonical columns (texts, fingerprint, sentences, hits …),
+        emptied first if they changed since: a notebook that fixes a text in place
+        (``corpus.docs.loc[3, "text"] = …``) would otherwise get the former text's hits, sentences
+        and fingerprint, or an array of the wrong shape."""
+        storage, dates = self._state()
+        former_storage, former_dates = self._cached_from
+        if dates != former_dates or any(a is not b for a, b in zip(storage, former_storage)):
+            self._cached.clear()
+            self._cached_from = (storage, dates)
+        return self._cached
+
+    def _state(self) -> tuple[tuple, bytes]:
+        """The canonical columns' storage, which :attr:`_cache` compares by identity (a few µs; a
+        reference is kept, so an id is never reused for other data), and a digest of the dates.
+
+        pandas' Arrow-backed string columns (what :func:`read_corpus` makes of ids, sources, titles
+        and texts) replace their Arrow array on every edit, and a replaced column brings new
+        storage. An edit inside a NumPy array keeps the array, so the dates count by value too
+        (8 bytes a document); an edit inside another NumPy column (ids of a ``Corpus(df)`` given as
+        ints or objects) changes only the fingerprint, and goes unseen."""
+        docs = self._docs
+        if any(name not in docs.columns for name in CANONICAL):
+            _check_canonical(docs)  # an InputError naming the column deleted from corpus.docs
+        storage = []
+        for name in CANONICAL:
+            array = docs[name].array
+            held = getattr(array, "_pa_array", getattr(array, "_ndarray", None))
+            if isinstance(held, np.ndarray):  # NumPy: the array owning the memory the column views
+                held = held if held.base is None else held.base
+            storage.append(array if held is None else held)  # (another extension array: itself)
+        dates = np.ascontiguousarray(docs["date"].to_numpy().view("i8"))
+        return tuple(storage), hashlib.blake2b(memoryview(dates), digest_size=16).digest()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickle carries the documents, not what was derived from them (hits and sentences can
+        # outweigh the texts; the storage compared in _cache is only meaningful in this process).
+        return {**self.__dict__, "_cached": {}, "_cached_from": ((), b"")}
 
     # -- basic views ------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -282,6 +328,33 @@ def groups(docs: pd.DataFrame, by: str | Sequence[str], *, where: str = "the cor
     if frame.shape[1] == 1:
         return frame.iloc[:, 0].rename(frame.columns[0])
     return join_keys(frame).rename(" | ".join(frame.columns))
+
+
+def natural_order(frame: pd.DataFrame) -> np.ndarray:
+    """The positions of ``frame``'s rows (group keys as text, :func:`group_frame`'s) in the order
+    groups are listed: by each key in turn, as numbers where every value of that key but
+    ``"(missing)"`` is one (so page 2 comes before page 10), else as text; ``"(missing)"`` first,
+    where text puts it. A stable sort: rows that tie keep their order.
+
+    Examples
+    --------
+    >>> keys = pd.DataFrame({"page": ["10", "2", "(missing)", "1"], "source": ["A", "B", "C", "D"]})
+    >>> natural_order(keys).tolist()
+    [2, 3, 1, 0]
+    """
+    columns = []
+    for name in frame.columns:
+        text = frame[name].astype(str)
+        given = text != MISSING_GROUP
+        numbers = pd.to_numeric(text.where(given), errors="coerce")
+        if given.any() and numbers[given].notna().all():
+            columns.append(numbers.fillna(-np.inf).to_numpy(dtype=float))
+        else:
+            columns.append(text.to_numpy(dtype=object))
+    if not columns:
+        return np.arange(len(frame))
+    ordered = pd.DataFrame(dict(enumerate(columns))).sort_values(list(range(len(columns))), kind="stable")
+    return ordered.index.to_numpy()
 
 
 def join_keys(frame: pd.DataFrame) -> pd.Series:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .corpus import Corpus, read_corpus
+from .corpus import Corpus, natural_order, read_corpus
 from .errors import LexiconError, ParameterError
 from .lexicon import Lexicon, load_lexicon
 from .matching import MatchArrays, Matcher, compile_lexicon
@@ -251,9 +251,10 @@ def score(
     by : str or list of str, optional
         Group documents by a column (``"source"``), a date bin (``"month"``) or several
         (``["source", "month"]``). ``None`` scores each document (or sentence). Group keys are
-        text, in sorted order: a date as ``2024-05-01``, a bin as its period (``2024-05``,
-        ``2024Q2``), a number as written (``"10"`` sorts before ``"9"``), a missing or empty value
-        as ``"(missing)"``. Dates are in UTC (see :func:`read_corpus`), so an article dated local
+        text: a date as ``2024-05-01``, a bin as its period (``2024-05``, ``2024Q2``), a number as
+        written, a missing or empty value as ``"(missing)"``. Groups come in sorted order, by
+        number where every value of a key is a number (page ``"9"`` before ``"10"``), else as
+        text, ``"(missing)"`` first. Dates are in UTC (see :func:`read_corpus`), so an article dated local
         midnight east of Greenwich falls on the day (and month) before.
     unit : {"document", "sentence"}
         What a row scores when ``by`` is None: a document, or a sentence (as
@@ -355,6 +356,7 @@ def _score_table(corpus: Corpus, lexicon: Lexicon, by: str | Sequence[str] | Non
         summed = grouped[["tokens", *labels]].sum()
         summed.insert(0, "n_docs", grouped.size())
         summed = summed.reset_index()
+        summed = summed.iloc[natural_order(summed[keys_cols])].reset_index(drop=True)  # page 2 before page 10
         keys = summed[keys_cols + ["n_docs"]]
         tokens_np = summed["tokens"].to_numpy(dtype=np.int64)
         counts_np = summed[labels].to_numpy(dtype=np.int64)

@@ -23,7 +23,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..corpus import DATE_BINS, MISSING_GROUP, CorpusWarning, group_frame
+from ..corpus import DATE_BINS, MISSING_GROUP, CorpusWarning, group_frame, natural_order
 from ..errors import ParameterError
 from ..lexicon import Family, Label, Lexicon
 from ..provenance import provenance
@@ -239,6 +239,7 @@ def aggregate(
     summed = _combine(partials, sort=True)
     group_cols = list(summed.index.names)
     summed = summed.reset_index()
+    summed = summed.iloc[natural_order(summed[group_cols])].reset_index(drop=True)  # as framelens.score orders them
     counts = summed[value_cols[1:]].set_axis(labels, axis=1).astype(np.int64)
     tokens = summed["tokens"].astype(np.int64)
     from ..scoring import _family_shares

@@ -29,6 +29,7 @@ from ._tables import (
     ResultTable,
     as_corpus,
     as_lexicon,
+    composed,
     ngram_table,
     provenance_record,
     resolve_groups,
@@ -200,6 +201,8 @@ def suggest_terms(
     hits = _lexicon_hits(corpus, lex, matcher, engine)
     masked = mask_spans(texts, hits.doc, hits.start, hits.end)
     ng = ngram_table(masked, groups.codes, len(groups), lo_hi, min_count=min_count, doc_freq=True)
+    shown = composed(texts)  # the terms are NFC (ngram_table's): so must be the texts they are found in
+    shown = texts if shown is texts else shown.to_pylist()
     table, dfreq = ng.table.tocsr(), ng.doc_freq.tocsr()
     corpus_counts = np.asarray(table.sum(axis=0)).ravel()
     N = float(ng.totals.sum())
@@ -247,7 +250,7 @@ def suggest_terms(
                 "rate_other": y_j[c] * 1000.0 / t_j if t_j else np.nan,
                 "log_ratio": float(log_ratio(y_i[c], y_j[c], t_i, t_j)),
                 "log_odds": float(log_odds[k]), "z": float(z[k]),
-                "examples": examples_for(texts, members, term, n_examples, window),
+                "examples": examples_for(shown, members, term, n_examples, window),
                 "note": note,
             })
     columns = ["group", "term", "n", "count", "count_other", "docs", "rate", "rate_other", "log_ratio",
