@@ -134,9 +134,10 @@ class Corpus:
 
     @property
     def texts(self) -> list[str]:
-        if "texts" not in self._cache:
-            self._cache["texts"] = self.docs["text"].tolist()
-        return self._cache["texts"]
+        cache = self._cache  # (checked once: see _state)
+        if "texts" not in cache:
+            cache["texts"] = self.docs["text"].tolist()
+        return cache["texts"]
 
     @property
     def doc_ids(self) -> list[str]:
@@ -150,7 +151,8 @@ class Corpus:
         source, date (``%Y-%m-%dT%H:%M:%S``, empty when missing), title and text, each followed by
         U+001F, then U+001E.
         """
-        if "fingerprint" not in self._cache:
+        cache = self._cache
+        if "fingerprint" not in cache:
             h = hashlib.sha256()
             columns = [self.docs["doc_id"], self.docs["source"], _iso_seconds(self.docs["date"]), self.docs["title"],
                        self.docs["text"]]
@@ -160,19 +162,20 @@ class Corpus:
                         h.update(str(value).encode("utf-8"))
                         h.update(b"\x1f")
                     h.update(b"\x1e")
-            self._cache["fingerprint"] = h.hexdigest()
-        return self._cache["fingerprint"]
+            cache["fingerprint"] = h.hexdigest()
+        return cache["fingerprint"]
 
     def provenance(self) -> dict:
         return {"name": self.meta.get("name"), "n_docs": len(self), "sha256": self.fingerprint}
 
     def sentence_spans(self) -> list[list[tuple[int, int]]]:
         """Per document, the (start, end) offsets of its sentences (offline NLTK Punkt), cached."""
-        if "sentence_spans" not in self._cache:
+        cache = self._cache
+        if "sentence_spans" not in cache:
             from .text import sentence_spans_many
 
-            self._cache["sentence_spans"] = sentence_spans_many(self.texts)
-        return self._cache["sentence_spans"]
+            cache["sentence_spans"] = sentence_spans_many(self.texts)
+        return cache["sentence_spans"]
 
     def subset(self, mask: Any) -> "Corpus":
         """A new Corpus with the rows selected by a boolean mask or index labels."""

@@ -64,20 +64,22 @@ def _hits(corpus: Corpus, lexicon: Lexicon, engine: str, *, tokens: bool = False
     matcher counts them on the buffer it scans), and cache them for :func:`_tokens`.
     """
     key = f"hits:{lexicon.fingerprint}:{engine}"
-    if key not in corpus._cache:
-        count = tokens and "tokens" not in corpus._cache
+    cache = corpus._cache  # (each use of Corpus._cache checks the documents: once is enough here)
+    if key not in cache:
+        count = tokens and "tokens" not in cache
         hits = compile_lexicon(lexicon, engine=engine).find_many(corpus.texts, tokens=count)
         if count:
-            corpus._cache["tokens"] = hits.tokens
-        corpus._cache[key] = hits
-    return corpus._cache[key]
+            cache["tokens"] = hits.tokens
+        cache[key] = hits
+    return cache[key]
 
 
 def _tokens(corpus: Corpus) -> np.ndarray:
     """Word tokens per document (:func:`~framelens.text.count_tokens`), cached on the corpus."""
-    if "tokens" not in corpus._cache:
-        corpus._cache["tokens"] = count_tokens_many(corpus.texts)
-    return corpus._cache["tokens"]
+    cache = corpus._cache
+    if "tokens" not in cache:
+        cache["tokens"] = count_tokens_many(corpus.texts)
+    return cache["tokens"]
 
 
 def __getattr__(name: str):
