@@ -32,10 +32,13 @@ LAYOUT_IDS = [f"{out}-{fmt}" if fmt else out for out, fmt in LAYOUTS]
 # kept values that CSV, TSV and JSON readers like to reinterpret
 AWKWARD = ["007", "2024", "", None, "Ünïcødé ✓", "a,b", 'say "hi"', "line\nbreak", "tab\there", "NaN", "null",
            "NA", " padded ", "(missing)", "1e3", "true", "2024-05-01", "2024-05-01 10:00:00", "2024-05-01T11:00:00"]
-# dates: missing, zoned (one crosses a month in UTC), with times, before 1970, far future, unusable
+# dates: missing, zoned (one crosses a month in UTC, one a day and a month in Kolkata but not in UTC),
+# with times, before 1970, far future, unusable
 DATES = ["", None, "2024-03-31T23:30:00+05:00", "2024-02-29T22:00:00-04:00", "1950-06-15", "1901-01-01",
          "1969-12-31T23:59:59", "2200-12-31", "2300-01-01", "2024-02-30", "not a date", "2024-05-01 10:11:12",
-         "2024-05-01T10:11:12Z"]
+         "2024-05-01T10:11:12Z", "2024-03-31T19:00:00Z"]
+# the clocks the oracle runs on (read_corpus / score_files timezone=)
+TIMEZONES = ["UTC", "Asia/Kolkata", "as-written"]
 
 
 def sample_docs(n: int = 66) -> pd.DataFrame:
@@ -56,10 +59,10 @@ def run(docs: pd.DataFrame, tmp_path: Path, out: str, fmt: str | None, lexicon, 
     return tmp_path / out
 
 
-def oracle(docs: pd.DataFrame, lexicon, by) -> pd.DataFrame:
+def oracle(docs: pd.DataFrame, lexicon, by, timezone: str = "UTC") -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorpusWarning)  # bad dates are kept as missing and reported
-        corpus = framelens.read_corpus(docs.reset_index(drop=True))
+        corpus = framelens.read_corpus(docs.reset_index(drop=True), timezone=timezone)
     return pd.DataFrame(framelens.score(corpus, lexicon, by=by))
 
 
@@ -70,14 +73,29 @@ def assert_equal(got: pd.DataFrame, expected: pd.DataFrame) -> None:
 # ---------------------------------------------------------------------------------------------
 # the oracle, on every layout
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("timezone", TIMEZONES)
 @pytest.mark.parametrize(("out", "fmt"), LAYOUTS, ids=LAYOUT_IDS)
-def test_every_layout_equals_score_by_on_awkward_keys_and_dates(tmp_path, out, fmt):
+def test_every_layout_equals_score_by_on_awkward_keys_and_dates(tmp_path, out, fmt, timezone):
+    """On every clock: batch dates (the Arrow fast path for chunks of dates without a zone, the
+    read_corpus path for the others) and aggregate's reading of them equal the in-memory ones."""
     docs = sample_docs()
     lex = framelens.load_lexicon("conflict_actors")
-    output = run(docs, tmp_path, out, fmt, lex, chunk_size=10, keep=["tag", "event"])
+    output = run(docs, tmp_path, out, fmt, lex, chunk_size=10, keep=["tag", "event"], timezone=timezone)
     for by in ("source", "tag", "event", "day", "week", "month", "quarter", "year", ["source", "month"],
                ["tag", "year", "source"]):
-        assert_equal(aggregate(output, by=by), oracle(docs, lex, by))
+        assert_equal(aggregate(output, by=by), oracle(docs, lex, by, timezone))
+
+
+def test_the_clocks_give_other_days_and_months():
+    """The oracle above compares like with like; here the clocks are seen to differ where they must
+    (hand-computed: 2024-03-31T19:00Z is 1 April 00:30 in Kolkata; 23:30+05:00 is 18:30 UTC,
+    00:00 on 1 April in Kolkata, 23:30 on 31 March as written)."""
+    docs = pd.DataFrame({"text": ["Rebels.", "The army.", "Rebels."],
+                         "date": ["2024-03-31T19:00:00Z", "2024-03-31T23:30:00+05:00", "2024-03-31"]})
+    lex = framelens.load_lexicon("conflict_actors")
+    months = {tz: dict(zip(*oracle(docs, lex, "month", tz)[["month", "n_docs"]].to_numpy().T)) for tz in TIMEZONES}
+    assert months == {"UTC": {"2024-03": 3}, "Asia/Kolkata": {"2024-03": 1, "2024-04": 2},
+                      "as-written": {"2024-03": 3}}
 
 
 def test_documents_without_a_date_form_the_missing_group_as_in_score(tmp_path):

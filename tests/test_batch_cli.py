@@ -116,6 +116,7 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path, monk
     (["--chunk-mb", "0"], "--chunk-mb must be more than 0, not 0.0"),
     (["--chunk-size", "0"], "--chunk-size must be ≥ 1, not 0"),
     (["--jobs", "0"], "--jobs must be ≥ 1, or negative (-1: every core, as in scikit-learn), not 0"),
+    (["--timezone", "Asia/Kolkatta"], "--timezone: unknown time zone 'Asia/Kolkatta'; give 'UTC' (the default)"),
 ])
 def test_mistakes_in_options_fail_before_anything_is_scored(tmp_path, monkeypatch, capsys, lexicon, options,
                                                               message):
@@ -331,3 +332,27 @@ def test_a_run_that_scores_no_row_fails_with_the_rejects_named(tmp_path, monkeyp
     Path("mixed.jsonl").write_text('{"text": null}\n{"text": "Rebels attacked."}\n', encoding="utf-8")
     code, _, err = cli(capsys, "score", "mixed.jsonl", "-l", lexicon, "--jobs", "1", "--out", "m.csv")
     assert code == 0 and "1 row(s) could not be scored" in err
+
+
+def test_timezone_in_batch_mode_and_the_stand_alone_parser(tmp_path, monkeypatch, capsys, lexicon):
+    """--timezone reaches score_files from 'framelens score' and 'python -m framelens.cli.batch'; the
+    manifest records it, and the same command resumes while another clock is refused."""
+    monkeypatch.chdir(tmp_path)
+    frame = news(6)
+    frame["date"] = ["2024-03-31T20:00:00Z", "2024-03-31T17:00:00Z", "2024-03-31", "2024-03-31T23:00:00-04:00",
+                     "1711920600", ""]
+    frame.to_csv("news.csv", index=False)
+    code, _, err = cli(capsys, "score", "news.csv", "-l", lexicon, "--jobs", "1", "--out", "s/",
+                       "--timezone", "Asia/Kolkata")
+    assert code == 0, err
+    # 20:00Z → 01:30 on 1 April in Kolkata; 17:00Z → 22:30; no zone: as written; 23:00 EDT = 03:00Z → 08:30;
+    # 1711920600 s = 21:30Z → 03:00
+    expected = ["2024-04-01 01:30:00", "2024-03-31 22:30:00", "2024-03-31 00:00:00", "2024-04-01 08:30:00",
+                "2024-04-01 03:00:00", "NaT"]
+    assert [str(d) for d in framelens.batch.load_scores("s").docs["date"]] == expected
+    assert Manifest.read("s")["params"]["timezone"] == "Asia/Kolkata"
+    assert cli_batch.main(["news.csv", "-l", lexicon, "--jobs", "1", "--out", "s/", "--timezone", "Asia/Kolkata",
+                           "--no-resume"]) == 0
+    capsys.readouterr()
+    assert cli_batch.main(["news.csv", "-l", lexicon, "--jobs", "1", "--out", "s/", "--timezone", "as-written"]) == 2
+    assert "cannot resume: parameters differ: timezone" in capsys.readouterr().err

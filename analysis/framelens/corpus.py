@@ -166,7 +166,13 @@ class Corpus:
         return cache["fingerprint"]
 
     def provenance(self) -> dict:
-        return {"name": self.meta.get("name"), "n_docs": len(self), "sha256": self.fingerprint}
+        """Name, number of documents and fingerprint, and the clock of the dates (``timezone``) when
+        :func:`read_corpus` set it: a count per day means another thing on another clock, and the
+        fingerprint alone does not say which (dates without a zone read the same on every clock)."""
+        record = {"name": self.meta.get("name"), "n_docs": len(self), "sha256": self.fingerprint}
+        if self.meta.get("timezone") is not None:
+            record["timezone"] = str(self.meta["timezone"])
+        return record
 
     def sentence_spans(self) -> list[list[tuple[int, int]]]:
         """Per document, the (start, end) offsets of its sentences (offline NLTK Punkt), cached."""
@@ -271,7 +277,7 @@ def _check_canonical(docs: pd.DataFrame) -> None:
         detail = (f"dates with a time zone ({date.dtype}); convert them with .dt.tz_convert('UTC').dt.tz_localize(None) "
                   "or" if zone else f"{date.dtype}, not datetimes (NaT when missing);")
         raise InputError(f"Corpus needs naive datetimes in column 'date', found {detail} {_READ_CORPUS_HINT} "
-                         "(it parses dates and converts zones to UTC)", field="date")
+                         "(it parses dates and converts zones to UTC, or to the clock given as timezone=)", field="date")
     ids = docs["doc_id"]
     if not ids.is_unique:
         dup = ids[ids.duplicated(keep=False)]
@@ -505,16 +511,70 @@ def _epoch_dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(whole.where(fits, 0) * per_unit + nanos, unit="ns", utc=True).where(fits)
 
 
-def _parse_dates(values: pd.Series, file: str | None, issues: list[ReadIssue]) -> pd.Series:
+AS_WRITTEN = "as-written"
+
+
+def check_timezone(timezone: Any, name: str = "timezone") -> str:
+    """``timezone`` if it is ``"UTC"``, ``"as-written"`` or an IANA zone name, else a
+    :class:`ParameterError` naming the parameter (``name``: how the caller calls it)."""
+    if timezone == "UTC" or timezone == AS_WRITTEN:
+        return timezone
+    hint = ("give 'UTC' (the default), 'as-written' (each date's own clock) or an IANA zone name such as "
+            "'Asia/Kolkata' or 'America/New_York'")
+    if not isinstance(timezone, str) or not timezone.strip():
+        raise ParameterError(f"{name} must be a str, not {timezone!r}; {hint}")
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ParameterError(f"{name}: unknown time zone {timezone!r}; {hint}") from None
+    return timezone
+
+
+# The zone of an ISO 8601 date-time as pandas' ISO parser reads one: "Z" or ±hh[[:]mm] right after a
+# time (never after a date alone, whose "-31" is a day)
+_ISO_ZONE = r"(?i)^.*?[T ]\d\d(?::?\d\d(?::?\d\d(?:[.,]\d+)?)?)?\s*(?P<zone>Z|(?P<sign>[+-])(?P<hh>\d\d)(?::?(?P<mm>\d\d))?)$"
+
+
+def _offsets(text: pd.Series, iso: pd.Series, other: pd.Series) -> pd.Series:
+    """The UTC offset written in each date (a timedelta; NaT where it has none): read from the text
+    of the ``iso`` rows (those pandas' ISO 8601 parser read), parsed one by one for the ``other``
+    rows (the per-value parser's formats: "Mon, 01 Apr 2024 02:00:00 +0530", "… 10:00 GMT")."""
+    offsets = pd.Series(pd.NaT, index=text.index, dtype="timedelta64[ns]")
+    if iso.any():
+        parts = text[iso].str.extract(_ISO_ZONE)
+        zoned = parts["zone"].notna()
+        if zoned.any():
+            parts = parts[zoned]
+            minutes = parts["hh"].fillna("0").astype("int64") * 60 + parts["mm"].fillna("0").astype("int64")
+            minutes = minutes.where(parts["sign"].ne("-"), -minutes)  # (sign missing: "Z", 0)
+            offsets.loc[minutes.index] = pd.to_timedelta(minutes.to_numpy(), unit="min")
+    for pos in other[other].index:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                offset = pd.Timestamp(text[pos]).utcoffset()
+        except (ValueError, TypeError, OverflowError):
+            offset = None
+        if offset is not None:
+            offsets[pos] = pd.Timedelta(offset)
+    return offsets
+
+
+def _parse_dates(values: pd.Series, file: str | None, issues: list[ReadIssue], timezone: str = "UTC") -> pd.Series:
+    """``values`` as naive datetimes on the clock ``timezone`` names (see :func:`read_corpus`)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values
+        if getattr(out.dt, "tz", None) is not None:  # a zoned column: to the clock asked for
+            out = out.dt.tz_localize(None) if timezone == AS_WRITTEN else out.dt.tz_convert(timezone).dt.tz_localize(None)
     else:
         text = values.astype("string").str.strip()
         if pd.api.types.is_float_dtype(values):  # whole numbers as written: a JSON column of 20240105 and 1.5
             text = text.str.removesuffix(".0")   # is float, and "20240105.0" is no date
         epoch = text.str.fullmatch(_EPOCH).fillna(False)
         # utc=True: a column may mix dates with and without a zone ("2024-05-01", "…T10:00:00Z"); a
-        # date without one is taken as UTC, as all dates end up (one clock for every document)
+        # date without one is read as it is written (as if UTC), a zoned one as its instant in UTC
         out = pd.to_datetime(text.mask(epoch), errors="coerce", format="ISO8601", utc=True)
         if epoch.any():
             again = _epoch_dates(text[epoch])
@@ -528,6 +588,23 @@ def _parse_dates(values: pd.Series, file: str | None, issues: list[ReadIssue]) -
             out = _at_one_unit(out, again)
             out.loc[retry] = again.dt.as_unit(out.dt.unit)
         _report_bad_dates(values, out.isna() & text.fillna("").ne(""), file, issues)
+        if timezone != "UTC":
+            # Another clock: a date without a zone is already on it (its wall-clock time, as parsed);
+            # a zoned one moves to that zone's wall-clock time, or keeps its own ("as-written": the
+            # instant plus the offset written); seconds since 1970 are instants (UTC when as written).
+            parsed = out.notna()
+            offsets = _offsets(text, parsed & ~retry & ~epoch, parsed & retry)
+            wall = out.dt.tz_localize(None)
+            if timezone == AS_WRITTEN:
+                zoned = offsets.notna()
+                shifted = wall[zoned] + offsets[zoned]
+            else:
+                zoned = offsets.notna() | (epoch & parsed)
+                shifted = out[zoned].dt.tz_convert(timezone).dt.tz_localize(None)
+            if zoned.any():
+                wall = wall.copy()
+                wall.loc[zoned] = shifted.dt.as_unit(wall.dt.unit)
+            out = wall
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert("UTC").dt.tz_localize(None)  # one clock for every document
     # datetime64[ns] holds 1677-09-21 to 2262-04-11 only: a date outside (pandas 3 reads "1500-01-01"
@@ -590,6 +667,7 @@ def read_corpus(
     errors: str = "strict",
     on_duplicate: str = "error",
     meta: dict | None = None,
+    timezone: str = "UTC",
 ) -> Corpus:
     """Read documents into a :class:`Corpus`.
 
@@ -608,15 +686,34 @@ def read_corpus(
         DataFrame, a float column of whole numbers read as ``doc_id``, ``source`` or ``title`` is
         taken as the integers it holds (pandas makes integers with a missing value floats): 7, not
         7.0.
-        Dates: ISO 8601 and other common forms; a date with a zone is converted to UTC; a whole
-        number of 9–10 digits is seconds since 1970, of 12–13 digits milliseconds (what pandas'
-        ``to_json`` writes).
+        Dates: ISO 8601 and other common forms, stored without a zone on the clock ``timezone``
+        names; a whole number of 9–10 digits is seconds since 1970, of 12–13 digits milliseconds
+        (what pandas' ``to_json`` writes).
     encoding, errors : str
         Decoding of files; ``errors="replace"`` replaces undecodable bytes and reports how many.
     on_duplicate : {"error", "first"}
         Duplicate ids raise an error listing them, or keep the first of each (reported).
     meta : dict, optional
         Stored as ``Corpus.meta``.
+    timezone : str, default "UTC"
+        The clock of the ``date`` column (which stays naive ``datetime64[ns]``), and so the day,
+        week, month … a document falls in with ``by="day"`` and the other date bins:
+
+        * ``"UTC"``: a date with a zone (``2024-04-01T02:00:00+05:30``) is converted to UTC
+          (2024-03-31 20:30);
+        * an IANA zone name (``"Asia/Kolkata"``, ``"America/New_York"``, daylight saving time
+          included): converted to that zone's wall-clock time (2024-04-01 02:00 in Kolkata) —
+          the calendar of a press in one zone;
+        * ``"as-written"``: each date keeps the time written in it, its offset dropped
+          (2024-04-01 02:00) — a corpus of outlets in many zones, each on its own calendar.
+
+        A date written without a zone is taken as already on the chosen clock (kept as written).
+        Seconds or milliseconds since 1970 are instants: converted to the zone (to UTC with
+        ``"as-written"``, as they carry no offset). Offsets are read as written (``Z``, ``±hh:mm``,
+        ``±hhmm``, ``±hh``; ``UTC``/``GMT`` and RFC 2822's ``+0530`` in other formats); a zone
+        abbreviation such as ``EST`` is not a zone pandas reads (the date is reported unparseable).
+        Recorded as ``Corpus.meta["timezone"]``, and in the provenance of results
+        (``attrs["framelens"]["corpus"]["timezone"]``).
 
     Returns
     -------
@@ -634,7 +731,13 @@ def read_corpus(
     >>> c = framelens.read_corpus(df, text="body", source="outlet", date="day")
     >>> c.docs.loc[0, "source"], str(c.docs.loc[0, "date"].date())
     ('Wire', '2024-05-01')
+    >>> df = pd.DataFrame({"text": ["Polls opened."], "date": ["2024-04-01T02:00:00+05:30"]})
+    >>> str(framelens.read_corpus(df).docs.loc[0, "date"])
+    '2024-03-31 20:30:00'
+    >>> str(framelens.read_corpus(df, timezone="Asia/Kolkata").docs.loc[0, "date"])
+    '2024-04-01 02:00:00'
     """
+    timezone = check_timezone(timezone)  # before a file of any size is read
     issues: list[ReadIssue] = []
     if isinstance(data, pd.DataFrame):
         # a shallow copy: columns are only ever replaced in it, never written into, and copy-on-write
@@ -681,7 +784,7 @@ def read_corpus(
         ids = ids.fillna(pd.Series([f"{i + 1}" for i in range(n)], index=raw.index, dtype="string"))
     docs["doc_id"] = ids.astype(str)
     docs["source"] = raw[roles["source"]].astype("string").fillna(MISSING_GROUP).astype(str) if roles["source"] else MISSING_GROUP
-    docs["date"] = _parse_dates(raw[roles["date"]], file, issues) if roles["date"] else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    docs["date"] = _parse_dates(raw[roles["date"]], file, issues, timezone) if roles["date"] else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     docs["title"] = raw[roles["title"]].astype("string").fillna("").astype(str) if roles["title"] else ""
     texts = raw[roles["text"]]
     missing_text = texts.isna()
@@ -722,7 +825,7 @@ def read_corpus(
     docs = docs.reset_index(drop=True)
     if labels is not None:
         issues = [replace(i, row=_shown(labels[i.row])) if i.row is not None else i for i in issues]
-    info = {"path": file, **(meta or {})}
+    info = {"path": file, **(meta or {}), "timezone": timezone}  # which clock the dates are on
     if issues:
         counts = pd.Series([i.issue.split(" (")[0].split(" '")[0] for i in issues]).value_counts()
         summary = "; ".join(f"{n} × {what}" for what, n in counts.items())

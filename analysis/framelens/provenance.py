@@ -51,7 +51,8 @@ def provenance(corpus: Any = None, lexicon: Any = None, params: dict | None = No
     Parameters
     ----------
     corpus : Corpus, optional
-        Recorded as its name, number of documents and SHA-256 fingerprint.
+        Recorded as its name, number of documents and SHA-256 fingerprint, and the clock of its
+        dates (``timezone``, as :func:`framelens.read_corpus` was given it) when known.
     lexicon : Lexicon, optional
         Recorded as name, version and SHA-256 fingerprint.
     params : dict, optional

@@ -162,6 +162,11 @@ class ResultTable(pd.DataFrame):
             name = f"{corpus['name']} " if corpus.get("name") else ""
             docs = f"({corpus['n_docs']} documents) " if corpus.get("n_docs") is not None else ""
             parts.append(escape(f"corpus {name}{docs}sha256 {str(corpus['sha256'])[:12]}…"))
+        batch = record.get("batch") if isinstance(record.get("batch"), dict) else {}
+        timezone = corpus.get("timezone") or batch.get("timezone")
+        if timezone not in (None, "UTC"):  # UTC is the default: said only when the days are others
+            clock = "each as written" if timezone == "as-written" else f"in {timezone}"
+            parts.append(escape(f"dates {clock}"))
         lexicon = record.get("lexicon") or {}
         if lexicon.get("name"):
             sha = f" sha256 {str(lexicon['sha256'])[:12]}…" if lexicon.get("sha256") else ""

@@ -256,8 +256,10 @@ def score(
         text: a date as ``2024-05-01``, a bin as its period (``2024-05``, ``2024Q2``), a number as
         written, a missing or empty value as ``"(missing)"``. Groups come in sorted order, by
         number where every value of a key is a number (page ``"9"`` before ``"10"``), else as
-        text, ``"(missing)"`` first. Dates are in UTC (see :func:`read_corpus`), so an article dated local
-        midnight east of Greenwich falls on the day (and month) before.
+        text, ``"(missing)"`` first. Date bins use the clock of the corpus' dates: UTC by default, so
+        an article dated local midnight east of Greenwich falls on the day (and month) before;
+        ``read_corpus(..., timezone="Asia/Kolkata")`` bins by a press' own calendar, and
+        ``timezone="as-written"`` each outlet by its own (``corpus.meta["timezone"]`` says which).
     unit : {"document", "sentence"}
         What a row scores when ``by`` is None: a document, or a sentence (as
         :meth:`Corpus.sentence_spans` splits them; a hit belongs to the sentence it starts in, and a

@@ -270,7 +270,9 @@ def _batch_record(record: dict, manifest_path: Path) -> dict:
     digest = hashlib.sha256(json.dumps(fingerprints, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
     return {"manifest": str(manifest_path), "framelens_version": record.get("framelens_version"),
             "started": record.get("started"), "finished": record.get("finished"), "inputs": len(inputs),
-            "input_bytes": sum(int(i.get("size") or 0) for i in inputs), "inputs_sha256": digest}
+            "input_bytes": sum(int(i.get("size") or 0) for i in inputs), "inputs_sha256": digest,
+            # the clock of the dates (score_files' timezone=; a run from before it existed: UTC)
+            "timezone": (record.get("params") or {}).get("timezone", "UTC")}
 
 
 def _partial_sums(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -> tuple[pd.DataFrame, bool]:
@@ -290,7 +292,10 @@ def _partial_sums(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -
 
 def _canonical(frame: pd.DataFrame, value_cols: Sequence[str]) -> pd.DataFrame:
     """The rows' ``doc_id, source, date`` as a Corpus holds them (the date parsed from text parts,
-    without a zone), then the other columns but ``value_cols``."""
+    without a zone), then the other columns but ``value_cols``.
+
+    The stored dates are naive, already on the run's clock (``timezone=`` of the scoring): they are
+    read as written, never converted again (no ``utc=True``: a naive date stays the time it shows)."""
     canon = pd.DataFrame(index=frame.index)
     for col in ("doc_id", "source"):
         canon[col] = frame[col] if col in frame.columns else ""
@@ -298,8 +303,8 @@ def _canonical(frame: pd.DataFrame, value_cols: Sequence[str]) -> pd.DataFrame:
         date = frame["date"]
         if not pd.api.types.is_datetime64_any_dtype(date):
             date = pd.to_datetime(date.astype("string").replace("", pd.NA), errors="coerce", format="ISO8601")
-        if getattr(date.dt, "tz", None) is not None:
-            date = date.dt.tz_convert("UTC").dt.tz_localize(None)
+        if getattr(date.dt, "tz", None) is not None:  # not a part framelens wrote (its dates are naive)
+            date = date.dt.tz_localize(None)  # its wall-clock time, as stored
         canon["date"] = date.astype("datetime64[ns]")
     else:
         canon["date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")

@@ -77,6 +77,7 @@ class Settings:
     parts_dir: str
     part_format: str
     row_ids: bool  # ids from row numbers alone (one input) or "<file>:<row>" (several)
+    timezone: str = "UTC"  # the clock of the dates (read_corpus's timezone=)
 
 
 @dataclass
@@ -173,7 +174,7 @@ def score_records(records: Records, chunk: Chunk, settings: Settings):
 
     v = records.values  # lists, or Arrow string arrays when the rows were read in Arrow blocks
     n = len(records.rows)
-    texts, source, date = role_fields(v)
+    texts, source, date = role_fields(v, settings.timezone)
     scores = _doc_scores(texts, settings.lexicon, settings.match_engine)
     file = chunk.input.path
     ids = v["doc_id"]
@@ -213,18 +214,20 @@ def score_records(records: Records, chunk: Chunk, settings: Settings):
 _ISO_DATE = r"^(?:19|20)\d\d-\d\d-\d\d(?:[T ]\d\d(?::\d\d(?::\d\d(?:\.\d{1,9})?)?)?)?$"
 
 
-def role_fields(values: dict[str, Any]) -> tuple[list[str], Any, Any]:
+def role_fields(values: dict[str, Any], timezone: str = "UTC") -> tuple[list[str], Any, Any]:
     """The text, source and date of each row as :func:`framelens.read_corpus` makes them: texts
     (a list; ``""`` where missing), sources (Arrow strings; ``"(missing)"`` where missing) and dates
-    (Arrow ``timestamp[ns]``, UTC; missing where empty or unparseable).
+    (Arrow ``timestamp[ns]`` without a zone, on the clock ``timezone`` names, as
+    ``read_corpus(..., timezone=timezone)`` stores them; missing where empty or unparseable).
 
     With Arrow alone when every value is a string or missing and every date an ISO 8601 date or
     date-time without a zone of 1900-2099 (what archives hold): a tenth of the CPU time of scoring
-    100 MB was building a DataFrame and a Corpus per chunk. Otherwise (numbers, zones, other date
-    formats, a day that does not exist) through ``read_corpus`` itself.
+    100 MB was building a DataFrame and a Corpus per chunk. A date without a zone is on the chosen
+    clock as written, whatever ``timezone`` is, so the fast path holds for every one. Otherwise
+    (numbers, zones, other date formats, a day that does not exist) through ``read_corpus`` itself.
     """
     fields = _role_fields_arrow(values)
-    return fields if fields is not None else _role_fields_pandas(values)
+    return fields if fields is not None else _role_fields_pandas(values, timezone)
 
 
 def _arrow_strings(values: Any):
@@ -258,7 +261,7 @@ def _role_fields_arrow(values: dict[str, Any]) -> tuple[list[str], Any, Any] | N
     return pc.fill_null(text, "").to_pylist(), pc.fill_null(source, MISSING_GROUP), date
 
 
-def _role_fields_pandas(values: dict[str, Any]) -> tuple[list[str], Any, Any]:
+def _role_fields_pandas(values: dict[str, Any], timezone: str = "UTC") -> tuple[list[str], Any, Any]:
     """:func:`role_fields` through :func:`framelens.read_corpus` (any values)."""
     import pyarrow as pa
 
@@ -270,7 +273,8 @@ def _role_fields_pandas(values: dict[str, Any]) -> tuple[list[str], Any, Any]:
                              for role in roles}})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorpusWarning)  # empty texts and bad dates are kept, as in read_corpus
-        corpus = read_corpus(frame, text="text", source="source", id="doc_id", date="date", title="title")
+        corpus = read_corpus(frame, text="text", source="source", id="doc_id", date="date", title="title",
+                             timezone=timezone)
     return (corpus.texts, pa.array(corpus.docs["source"], type=pa.string(), from_pandas=True),
             pa.array(corpus.docs["date"], type=pa.timestamp("ns"), from_pandas=True))
 
@@ -524,6 +528,7 @@ def score_files(
     errors: str = "strict",
     fingerprint: str = "head-tail",
     progress: bool | None = None,
+    timezone: str = "UTC",
 ) -> BatchResult:
     """Score files of any size against a lexicon, per document, in bounded memory and in parallel.
 
@@ -574,6 +579,12 @@ def score_files(
     progress : bool, optional
         A progress bar on stderr; default: when stderr is a terminal or in a Jupyter notebook
         (otherwise one summary line). ``False`` prints nothing.
+    timezone : str, default "UTC"
+        The clock of the output's ``date`` column, as in :func:`framelens.read_corpus`: ``"UTC"``,
+        an IANA zone name (``"Asia/Kolkata"``) or ``"as-written"`` (each date's own time, its
+        offset dropped). Recorded in the manifest's parameters (resuming with another one is
+        refused) and in the provenance of :func:`load_scores` and :func:`aggregate`
+        (``attrs["framelens"]["batch"]["timezone"]``).
 
     Returns
     -------
@@ -592,8 +603,8 @@ def score_files(
     file, row, reason and a raw snippet. Duplicate ids are kept. Use :func:`framelens.batch.aggregate`
     for per-group scores of the output.
 
-    The values equal those of ``framelens.score(framelens.read_corpus(file, ...))``, except in a few
-    cases where a chunk cannot see the whole file, or where the batch keeps what was written: JSONL
+    The values equal those of ``framelens.score(framelens.read_corpus(file, ..., timezone=timezone))``,
+    except in a few cases where a chunk cannot see the whole file, or where the batch keeps what was written: JSONL
     without ids and with blank lines (batch ids are line numbers, ``read_corpus`` counts records);
     a JSON field mixing integers and decimals (batch keeps ``4``, ``read_corpus`` makes it ``4.0``);
     an object or array in a role field (batch writes its JSON, ``read_corpus`` Python's repr); a CSV
@@ -620,6 +631,9 @@ def score_files(
         require_distributed()  # before anything is written
     if errors not in ("strict", "replace"):
         raise ParameterError(f"errors must be 'strict' or 'replace', not {errors!r}")
+    from ..corpus import check_timezone
+
+    timezone = check_timezone(timezone)
     if int(chunk_size) < 1 or int(chunk_bytes) < 1:
         raise ParameterError(f"chunk_size and chunk_bytes must be ≥ 1, not {chunk_size} and {chunk_bytes}")
     jobs = _default_jobs() if jobs is None else int(jobs)
@@ -649,7 +663,7 @@ def score_files(
                     "families": {fam.id: fam.label_ids() for fam in lex.families}},
         "params": {"chunk_size": chunk_size, "chunk_bytes": chunk_bytes, "columns": asdict(columns) | {"keep": list(keep)},
                    "max_field_chars": limits.max_field_chars, "encoding": encoding, "errors": errors,
-                   "format": layout.part_format, "single_file": layout.single_file},
+                   "format": layout.part_format, "single_file": layout.single_file, "timezone": timezone},
         "output": {"path": str(layout.output), "format": layout.part_format,
                    "extra_columns": row_key_columns(keep)[2:]},
     }
@@ -682,7 +696,8 @@ def score_files(
         empty = functools.partial(_empty_table, keep, lex.label_ids())  # a single file of no row still has its columns
         assembler = _ParquetAssembler(layout, empty) if layout.single_file and layout.part_format == "parquet" else None
         part_format = "arrow" if assembler is not None else layout.part_format
-        settings = Settings(lex, match_engine, columns, limits, str(layout.work), part_format, row_ids=len(files) == 1)
+        settings = Settings(lex, match_engine, columns, limits, str(layout.work), part_format, row_ids=len(files) == 1,
+                            timezone=timezone)
         total = sum(f.nbytes for f in files)
         bar = Progress(total, progress, f"framelens {lex.name}")
         results: dict[str, dict] = dict(done)

@@ -256,9 +256,11 @@ class Manifest:
                    f"{record.get('framelens_version')}")
         if why is None and old.get("lexicon", {}).get("sha256") != record["lexicon"]["sha256"]:
             why = f"the lexicon differs ({old['lexicon'].get('name')} {old['lexicon'].get('sha256', '')[:12]}… before)"
-        if why is None and old.get("params") != record["params"]:
-            changed = sorted(k for k in set(old.get("params", {})) | set(record["params"])
-                             if old.get("params", {}).get(k) != record["params"].get(k))
+        # a run recorded before timezone= existed read its dates on UTC, today's default
+        old_params = {"timezone": "UTC", **old.get("params", {})}
+        if why is None and old_params != record["params"]:
+            changed = sorted(k for k in set(old_params) | set(record["params"])
+                             if old_params.get(k) != record["params"].get(k))
             why = f"parameters differ: {', '.join(changed)}"
         return why
 

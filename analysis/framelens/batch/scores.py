@@ -60,9 +60,10 @@ class BatchScores:
         self.manifest = manifest
         self.manifest_path = manifest_path
         self.label_ids = _label_lexicon(manifest).label_ids()
-        self.meta = {"name": f"batch output {output}"}
-        self.issues = _duplicate_ids(docs)  # unreadable rows are in the run's rejects file, not here
         self._batch = _batch_record(manifest, manifest_path)
+        # timezone: the clock of the dates, as Corpus.meta records it (score_files' timezone=)
+        self.meta = {"name": f"batch output {output}", "timezone": self._batch["timezone"]}
+        self.issues = _duplicate_ids(docs)  # unreadable rows are in the run's rejects file, not here
 
     def __len__(self) -> int:
         return len(self.docs)

@@ -110,8 +110,9 @@ def run_batch(args: argparse.Namespace) -> int:
     from ..batch import aggregate, score_files
     from ..batch.local import _keep_freed_memory
     from ..batch.sources import expand_inputs
-    from .common import SAMPLE, emit_table
+    from .common import SAMPLE, emit_table, timezone_option
 
+    timezone_option(args)  # an unknown zone fails first, named as on the command line
     inputs = _inputs(args)
     if not inputs or SAMPLE in inputs:
         raise ParameterError("batch mode reads files, folders or globs; score the embedded sample without "
@@ -155,7 +156,7 @@ def run_batch(args: argparse.Namespace) -> int:
                 match_engine=engine if engine in MATCH_ENGINES else "auto",
                 encoding=getattr(args, "encoding", "utf-8"),
                 errors="replace" if getattr(args, "replace_errors", False) else "strict",
-                progress=args.progress, **kwargs,
+                progress=args.progress, timezone=timezone_option(args), **kwargs,
             )
             if args.by:
                 by = args.by[0] if len(args.by) == 1 else args.by

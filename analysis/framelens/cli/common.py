@@ -30,6 +30,11 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, many: bool = False, 
                        help="replace undecodable bytes instead of failing (the count is reported)")
     group.add_argument("--on-duplicate", choices=("error", "first"), default="error",
                        help="duplicate ids: fail (default) or keep the first of each")
+    group.add_argument("--timezone", metavar="ZONE", default="UTC",
+                       help="the clock of the dates, and so of the day/week/month bins: UTC (default; zoned dates "
+                            "are converted to it), an IANA zone such as Asia/Kolkata (converted to its local "
+                            "time), or as-written (each date's own time, its offset dropped); a date without a "
+                            "zone is taken as on that clock")
 
 
 def read_options(args: argparse.Namespace) -> dict:
@@ -45,7 +50,16 @@ def read_options(args: argparse.Namespace) -> dict:
         options["errors"] = "replace"
     if getattr(args, "on_duplicate", "error") != "error":
         options["on_duplicate"] = args.on_duplicate
+    if getattr(args, "timezone", "UTC") != "UTC":
+        options["timezone"] = timezone_option(args)
     return options
+
+
+def timezone_option(args: argparse.Namespace) -> str:
+    """``--timezone``, checked (an unknown zone is an error naming the option, before any reading)."""
+    from ..corpus import check_timezone
+
+    return check_timezone(getattr(args, "timezone", "UTC"), "--timezone")
 
 
 MAX_NOTES = 20  # reading issues printed one per line; the rest are counted (a file may have thousands)
@@ -58,7 +72,8 @@ def load_input(value: str, args: argparse.Namespace | None = None) -> Corpus:
     if value == SAMPLE:
         from ..datasets import load_sample
 
-        flags = {"encoding": "--encoding", "errors": "--replace-errors", "on_duplicate": "--on-duplicate"}
+        flags = {"encoding": "--encoding", "errors": "--replace-errors", "on_duplicate": "--on-duplicate",
+                 "timezone": "--timezone"}
         given = [flags.get(o, f"--{o}-column") for o in read_options(args)] if args is not None else []
         if given:
             warnings.warn(f"{', '.join(given)} ignored: 'sample' is the embedded corpus, read with its own columns",
@@ -71,7 +86,7 @@ def load_input(value: str, args: argparse.Namespace | None = None) -> Corpus:
             id=getattr(args, "id_column", None), date=getattr(args, "date_column", None),
             title=getattr(args, "title_column", None), encoding=getattr(args, "encoding", "utf-8"),
             errors="replace" if getattr(args, "replace_errors", False) else "strict",
-            on_duplicate=getattr(args, "on_duplicate", "error"),
+            on_duplicate=getattr(args, "on_duplicate", "error"), timezone=timezone_option(args),
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorpusWarning)  # reported below, one line per issue

@@ -29,6 +29,8 @@ def run_info(args: argparse.Namespace) -> int:
     extra = [c for c in corpus.docs.columns if c not in ("doc_id", "source", "date", "title", "text")]
     print(f"metadata columns: {', '.join(map(str, extra)) or 'none'}")
     print(f"reading issues: {len(corpus.issues)}")
+    if meta.get("timezone") not in (None, "UTC"):  # (UTC, the default, goes unsaid)
+        print(f"dates: {'each as written' if meta['timezone'] == 'as-written' else 'in ' + meta['timezone']}")
     print()
     emit_table(corpus.summary().reset_index(), None, what="source")
     return 0
