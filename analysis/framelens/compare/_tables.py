@@ -706,8 +706,12 @@ def ngram_table(
                 cells, cell_counts = np.unique(g[keep_pos].astype(np.int64) * width + col[keep_pos], return_counts=True)
                 blocks.append((cells // width, cells % width, cell_counts, len(kept)))
                 if doc_freq:
+                    # each (document, term) once, now: kept as two int32 arrays, not an int64 pair per
+                    # position of every length until the end (most of the peak memory with doc_freq)
                     d = doc[:m] if sel is None else doc[:m][sel]
-                    dfreq_parts.append((d[keep_pos], col[keep_pos] + offset))
+                    pair = pd.unique(d[keep_pos] * width + col[keep_pos])
+                    dfreq_parts.append(((pair // width).astype(np.int32), (pair % width + offset).astype(np.int32)))
+                    del d, pair
                 del tv, g, col, keep_pos, remap
             names.append((kept, n))  # named below, once the position arrays are freed
             offset += len(kept)
@@ -727,11 +731,11 @@ def ngram_table(
     if doc_freq:
         import scipy.sparse as sp
 
-        d_all = np.concatenate([p[0] for p in dfreq_parts]) if dfreq_parts else np.zeros(0, np.int64)
-        t_all = np.concatenate([p[1] for p in dfreq_parts]) if dfreq_parts else np.zeros(0, np.int64)
-        pairs = pd.unique(d_all * max(offset, 1) + t_all)  # each (document, term) once
-        d_u, t_u = pairs // max(offset, 1), pairs % max(offset, 1)
-        dfreq = sp.csr_matrix((np.ones(len(pairs)), (codes[d_u], t_u)), shape=(n_groups, offset))
+        # the pairs are unique within a length, and lengths have disjoint term columns
+        d_u = np.concatenate([p[0] for p in dfreq_parts]) if dfreq_parts else np.zeros(0, np.int32)
+        t_u = np.concatenate([p[1] for p in dfreq_parts]) if dfreq_parts else np.zeros(0, np.int32)
+        del dfreq_parts
+        dfreq = sp.csr_matrix((np.ones(len(d_u)), (codes[d_u], t_u)), shape=(n_groups, offset))
         dfreq.sum_duplicates()
     release_memory(heap=False)
     return NgramTable(n_of_term, table, totals, tokens, dfreq, vocab, token_codes)

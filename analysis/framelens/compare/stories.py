@@ -289,6 +289,10 @@ def _days(dates: pd.Series) -> np.ndarray:
     return out.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+#: undated documents compared with the whole corpus per block (rows of one sparse product)
+_UNDATED_BLOCK = 256
+
+
 def similarity_pairs(
     X: sp.csr_matrix, day: np.ndarray, window_days: int | None, edge_weight: float = 0.5, floor: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -328,15 +332,20 @@ def similarity_pairs(
             same_day = gap == 0  # pairs within the day appear twice: keep i < j; across days, order them
             r2, c2 = np.where(same_day, r, np.minimum(r, c)), np.where(same_day, c, np.maximum(r, c))
             keep(r2, c2, s)
-        if undated.any():
-            u = np.flatnonzero(undated)
-            S = sp.coo_matrix(X[u] @ X.T)
+        undated_rows = np.flatnonzero(undated)
+        XT = X.T.tocsr() if len(undated_rows) else None
+        # an undated document is compared with every document: a few hundred at a time, so that
+        # memory holds the pairs kept (≥ floor), not every pair of a product that is nearly dense
+        for lo in range(0, len(undated_rows), _UNDATED_BLOCK):
+            u = undated_rows[lo: lo + _UNDATED_BLOCK]
+            S = sp.coo_matrix(X[u] @ XT)
             r, c = u[S.row], S.col
             dated_partner = ~undated[c]
             # a pair of two undated documents is seen twice; a pair with a dated one once
             r2 = np.where(dated_partner, np.minimum(r, c), r)
             c2 = np.where(dated_partner, np.maximum(r, c), c)
             keep(r2, c2, S.data)
+            del S, r, c, dated_partner, r2, c2
     if not out_r:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     rows, cols, sims = (np.concatenate(v) for v in (out_r, out_c, out_s))

@@ -608,18 +608,24 @@ def decompose(
     corpus, lex = as_corpus(corpus), as_lexicon(lexicon)
     fams = resolve_families(lex, family)
     strata = resolve_strata(corpus, by, story, window_days=window_days, threshold=threshold)
-    G = len(strata.group_names)
     ref_index = None if reference is None else _group_index(strata, reference, "reference group")
     matrix, label_ids = label_counts(corpus, lex, engine)
     rows = []
     for fam, labels, cols in _family_columns(lex, fams, label_ids):
         cube = _cube(matrix[:, cols].toarray(), strata)
         hits = cube.sum(axis=2)
+        # "the rest" = all groups minus this one: one sum over the groups, not a copy of the
+        # stories × (G−1) × labels slab per group (G² · stories · labels; the counts are integers,
+        # so the difference is exact)
+        all_counts, all_hits = cube.sum(axis=1), hits.sum(axis=1)
         for g, name in enumerate(strata.group_names):
             if g == ref_index:
                 continue
-            others = [h for h in range(G) if h != g] if ref_index is None else [ref_index]
-            parts = decomposition(cube[:, g], hits[:, g], cube[:, others].sum(axis=1), hits[:, others].sum(axis=1))
+            if ref_index is None:
+                counts_ref, hits_ref = all_counts - cube[:, g], all_hits - hits[:, g]
+            else:
+                counts_ref, hits_ref = cube[:, ref_index], hits[:, ref_index]
+            parts = decomposition(cube[:, g], hits[:, g], counts_ref, hits_ref)
             note = small_group_note(int((strata.group == g).sum()), hits[:, g].sum(), family=fam)
             if parts["n_unmatched"]:
                 note = "; ".join(x for x in (note, f"{parts['n_unmatched']} stories not covered by the reference "
