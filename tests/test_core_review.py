@@ -368,8 +368,8 @@ def test_a_cached_corpus_stays_cached_whatever_the_dtypes_of_its_columns():
     for variant in (docs, docs.assign(doc_id=np.arange(len(docs))), docs.assign(source=docs["source"].astype("category")),
                     docs.assign(title=docs["title"].astype(object)), docs.assign(text=docs["text"].astype(object))):
         corpus = framelens.Corpus(variant)
-        spans = corpus.sentence_spans()
-        assert corpus.sentence_spans() is spans and corpus.texts is corpus.texts
+        bounds = corpus.sentence_bounds()
+        assert corpus.sentence_bounds() is bounds and corpus.texts is corpus.texts
 
 
 @pytest.mark.parametrize("column, shape", [("label", "long"), ("tokens", "wide"), ("hits", "wide"),

@@ -69,7 +69,7 @@ def test_match_splits_only_the_documents_it_needs(pattern):
     hits = framelens.match(corpus, lex)
     hit_docs = hits["doc_id"].nunique()
     assert 0 < hit_docs < len(corpus)
-    assert ("sentence_spans" in corpus._cache) == (2 * hit_docs >= len(corpus))
+    assert ("sentence_bounds" in corpus._cache) == (2 * hit_docs >= len(corpus))
     texts = dict(zip(corpus.doc_ids, corpus.texts))
     for row in hits.itertuples():
         starts = [a for a, _ in sentence_spans(texts[row.doc_id])]

@@ -713,3 +713,25 @@ def test_counting_tokens_does_not_import_nltk():
               "assert t.split_sentences('One. Two.') == ['One.', 'Two.'] and 'nltk' in sys.modules\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
+
+
+def test_sentence_bounds_hold_the_spans_of_every_text_across_blocks():
+    import bisect
+
+    import numpy as np
+
+    from framelens.datasets import load_sample
+    from framelens.text import sentence_bounds_many, sentence_spans_many
+
+    texts = load_sample().texts + ["", "   ", "One. Two. Three."]
+    expected = sentence_spans_many(texts)
+    bounds = sentence_bounds_many(texts, block=7)  # many blocks, one of them partly empty texts
+    assert bounds.as_lists() == expected
+    assert [bounds.spans(d) for d in range(len(texts))] == expected
+    assert bounds.counts.tolist() == [len(s) for s in expected] and bounds.first[-1] == sum(map(len, expected))
+    # index(): the sentence holding each offset, by bisection over each text's own starts
+    rng = np.random.default_rng(0)
+    doc = rng.integers(0, len(texts), 2000)
+    offset = np.array([rng.integers(0, len(texts[d]) + 1) for d in doc])
+    oracle = [max(bisect.bisect_right([s for s, _ in expected[d]], o) - 1, 0) for d, o in zip(doc, offset)]
+    assert bounds.index(doc, offset).tolist() == oracle

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from itertools import chain
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
@@ -98,31 +97,15 @@ def _hit_sentences(corpus: Corpus, hits: MatchArrays) -> np.ndarray:
     if not len(hits.doc):
         return np.zeros(0, dtype=np.int64)
     with_hits = np.unique(hits.doc)
-    if "sentence_spans" in corpus._cache or 2 * len(with_hits) >= len(corpus):
-        return _sentence_index(corpus.sentence_spans(), hits.doc, hits.start)
-    from .text import sentence_spans_many
+    if "sentence_bounds" in corpus._cache or 2 * len(with_hits) >= len(corpus):
+        return corpus.sentence_bounds().index(hits.doc, hits.start)
+    from .text import sentence_bounds_many
 
     texts = corpus.texts
-    spans = sentence_spans_many([texts[d] for d in with_hits.tolist()])
-    return _sentence_index(spans, np.searchsorted(with_hits, hits.doc), hits.start)
+    bounds = sentence_bounds_many([texts[d] for d in with_hits.tolist()])
+    return bounds.index(np.searchsorted(with_hits, hits.doc), hits.start)
 
 
-def _sentence_index(spans: list[list[tuple[int, int]]], doc: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Index (0-based) of the sentence of document ``doc`` that holds each ``start`` offset; 0
-    before a document's first sentence. One search over all documents' sentence starts, each
-    document's shifted past the previous ones (``start`` is sorted within a document)."""
-    n_sent = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
-    flat = np.fromiter(chain.from_iterable(chain.from_iterable(spans)), dtype=np.int64, count=2 * int(n_sent.sum()))
-    first = np.zeros(len(spans) + 1, dtype=np.int64)  # index of each document's first sentence
-    np.cumsum(n_sent, out=first[1:])
-    # Shift each document's offsets past every earlier one: by its index times (the longest end + 1).
-    width = int(max(flat.max(initial=0), start.max(initial=0))) + 1
-    sentence_starts = flat[0::2] + np.repeat(np.arange(len(spans), dtype=np.int64), n_sent) * width
-    found = np.searchsorted(sentence_starts, doc * width + start, side="right") - 1
-    return np.maximum(found - first[doc], 0)
-
-
-# ---------------------------------------------------------------------------------------------
 def match(corpus: Corpus | pd.DataFrame, lexicon: Lexicon | str, *, engine: str = "auto") -> ResultTable:
     """Every lexicon hit in the corpus, one row per hit.
 
@@ -386,24 +369,21 @@ def _check_key_names(keys: list, lexicon: Lexicon, shape: str) -> None:
 
 def _sentence_table(corpus: Corpus, lexicon: Lexicon, *, shape: str, engine: str) -> ResultTable:
     """:func:`score` with ``unit="sentence"``: one row per sentence of every document."""
-    spans = corpus.sentence_spans()
-    n_sent = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
-    first = np.zeros(len(spans), dtype=np.int64)  # the row of each document's first sentence
-    np.cumsum(n_sent[:-1], out=first[1:])
-    doc = np.repeat(np.arange(len(spans), dtype=np.int64), n_sent)
-    bounds = np.fromiter(chain.from_iterable(chain.from_iterable(spans)), dtype=np.int64, count=2 * int(n_sent.sum()))
+    bounds = corpus.sentence_bounds()
+    first = bounds.first  # the row of each document's first sentence
+    doc = np.repeat(np.arange(len(bounds), dtype=np.int64), bounds.counts)
     texts = corpus.texts
-    sentence_texts = [texts[d][s:e] for d, s, e in zip(doc.tolist(), bounds[0::2].tolist(), bounds[1::2].tolist())]
+    sentence_texts = [texts[d][s:e] for d, s, e in zip(doc.tolist(), bounds.starts.tolist(), bounds.ends.tolist())]
     labels = list(compile_lexicon(lexicon, engine=engine).label_ids)
     hits = _hits(corpus, lexicon, engine)
-    row = first[hits.doc] + _sentence_index(spans, hits.doc, hits.start)
+    row = first[hits.doc] + bounds.index(hits.doc, hits.start)
     counts = np.zeros((len(doc), len(labels)), dtype=np.int64)
     np.add.at(counts, (row, hits.label.astype(np.int64)), 1)
     keys = pd.DataFrame({
         "doc_id": np.asarray(corpus.doc_ids, dtype=object)[doc],
         "source": corpus.docs["source"].to_numpy(dtype=object)[doc],
         "sentence": np.arange(len(doc), dtype=np.int64) - first[doc],
-        "start": bounds[0::2], "end": bounds[1::2],
+        "start": bounds.starts, "end": bounds.ends,
         "sentence_text": sentence_texts,
     })
     return _table(keys, count_tokens_many(sentence_texts), counts, labels, lexicon, shape)

@@ -30,7 +30,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from importlib import resources
-from itertools import accumulate, islice, repeat
+from itertools import accumulate, chain, islice, repeat
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # NLTK is imported on first use: counting tokens (batch scori
 
     from ._punkt import PunktSpans
 
-__all__ = ["count_tokens", "count_tokens_many", "sentence_spans", "sentence_spans_many", "split_sentences",
+__all__ = ["count_tokens", "count_tokens_many", "SentenceBounds", "sentence_bounds_many", "sentence_spans", "sentence_spans_many", "split_sentences",
            "word_spans", "word_tokenize"]
 
 _WORD_RUN = re.compile(r"\w+")
@@ -252,6 +252,82 @@ def sentence_spans_many(texts: Iterable[str]) -> list[list[tuple[int, int]]]:
         if not isinstance(text, str):
             raise InputError(f"texts must be str, got {type(text).__name__}", row=i, field="text")
     return _punkt_spans().spans_many(texts, _segment_list)
+
+
+class SentenceBounds:
+    """The sentences of many texts in two flat arrays: 16 bytes a sentence, where lists of
+    ``(start, end)`` tuples take ~116 (measured; a 100 MB news corpus has ~700,000 sentences).
+
+    Attributes
+    ----------
+    counts : numpy.ndarray
+        Sentences per text (int64).
+    first : numpy.ndarray
+        Index of each text's first sentence, then the total (``len(counts) + 1`` values).
+    starts, ends : numpy.ndarray
+        ``texts[d][starts[k]:ends[k]]`` is sentence ``k - first[d]`` of text ``d`` (int64).
+
+    Examples
+    --------
+    >>> b = sentence_bounds_many(["Gen. Smith met U.S. officials. They left.", "", "Title\\nBody."])
+    >>> b.counts.tolist(), b.spans(0), b.as_lists() == sentence_spans_many(["Gen. Smith met U.S. officials. They left.", "", "Title\\nBody."])
+    ([2, 0, 2], [(0, 30), (31, 41)], True)
+    """
+
+    def __init__(self, counts: np.ndarray, starts: np.ndarray, ends: np.ndarray):
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.first = np.zeros(len(self.counts) + 1, dtype=np.int64)
+        np.cumsum(self.counts, out=self.first[1:])
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.ends = np.asarray(ends, dtype=np.int64)
+
+    @classmethod
+    def from_lists(cls, spans: list[list[tuple[int, int]]]) -> "SentenceBounds":
+        counts = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
+        flat = np.fromiter(chain.from_iterable(chain.from_iterable(spans)), dtype=np.int64, count=2 * int(counts.sum()))
+        return cls(counts, flat[0::2].copy(), flat[1::2].copy())
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def spans(self, d: int) -> list[tuple[int, int]]:
+        """Text ``d``'s sentences as ``(start, end)`` pairs."""
+        lo, hi = self.first[d], self.first[d + 1]
+        return list(zip(self.starts[lo:hi].tolist(), self.ends[lo:hi].tolist()))
+
+    def as_lists(self) -> list[list[tuple[int, int]]]:
+        """Every text's :meth:`spans`, as :func:`sentence_spans_many` gives them."""
+        pairs = list(zip(self.starts.tolist(), self.ends.tolist()))
+        bounds = self.first.tolist()
+        return [pairs[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+    def index(self, doc: np.ndarray, offset: np.ndarray) -> np.ndarray:
+        """The index (0-based) of the sentence of text ``doc[i]`` holding ``offset[i]``; 0 before a
+        text's first sentence. One search over all texts' sentence starts, each text's shifted
+        past the previous ones' (by its index times the longest end + 1)."""
+        doc, offset = np.asarray(doc, dtype=np.int64), np.asarray(offset, dtype=np.int64)
+        width = int(max(self.ends.max(initial=0), offset.max(initial=0))) + 1
+        shifted = self.starts + np.repeat(np.arange(len(self.counts), dtype=np.int64), self.counts) * width
+        found = np.searchsorted(shifted, doc * width + offset, side="right") - 1
+        return np.maximum(found - self.first[doc], 0)
+
+
+def sentence_bounds_many(texts: Iterable[str], *, block: int = 2048) -> SentenceBounds:
+    """:func:`sentence_spans_many` as :class:`SentenceBounds`, ``block`` texts at a time, so that
+    the tuples of only one block exist at once.
+
+    Examples
+    --------
+    >>> sentence_bounds_many(["One. Two.", "Three."]).ends.tolist()
+    [4, 9, 6]
+    """
+    if isinstance(texts, str):
+        raise InputError("sentence_bounds_many needs a sequence of texts, not one str", field="text")
+    texts = texts if isinstance(texts, list) else list(texts)
+    parts = [SentenceBounds.from_lists(sentence_spans_many(texts[i:i + block])) for i in range(0, len(texts), block)]
+    if not parts:
+        return SentenceBounds(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+    return SentenceBounds(*(np.concatenate([getattr(b, name) for b in parts]) for name in ("counts", "starts", "ends")))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -323,7 +323,10 @@ def units(corpus: Any, *, max_tokens: int = MAX_TOKENS, max_chars: int = MAX_CHA
     if cache is not None and key in cache:
         return cache[key]
     by_doc, skipped, repaired = [], Counter(), 0
-    for d, (text, spans) in enumerate(zip(corpus.texts, corpus.sentence_spans())):
+    bounds = corpus.sentence_bounds() if hasattr(corpus, "sentence_bounds") else None
+    spans_of = bounds.spans if bounds is not None else corpus.sentence_spans().__getitem__
+    for d, text in enumerate(corpus.texts):
+        spans = spans_of(d)
         doc_units, n_repaired = _doc_units(d, text, spans, max_tokens, max_chars)
         skipped.update(u.skip for u in doc_units if u.skip)
         repaired += n_repaired

@@ -985,19 +985,19 @@ def sentence_corpus(corpus: Corpus | pd.DataFrame) -> Corpus:
     from ..scoring import as_corpus
 
     corpus = as_corpus(corpus)
-    spans = corpus.sentence_spans()
-    rows = np.repeat(np.arange(len(corpus)), [len(s) for s in spans])
+    bounds = corpus.sentence_bounds()
+    rows = np.repeat(np.arange(len(corpus)), bounds.counts)
     docs = corpus.docs.iloc[rows].reset_index(drop=True)
-    flat = [(k, s, e) for doc_spans in spans for k, (s, e) in enumerate(doc_spans)]
+    sentence = np.arange(len(rows), dtype=np.int64) - bounds.first[rows]  # 0-based within its document
     parent = docs["doc_id"].astype(str)
     texts = corpus.texts
     docs = docs.assign(
-        doc_id=[f"{pid}#s{k}" for pid, (k, _, _) in zip(parent, flat)],
-        text=[texts[r][s:e] for r, (_, s, e) in zip(rows, flat)],
+        doc_id=[f"{pid}#s{k}" for pid, k in zip(parent, sentence.tolist())],
+        text=[texts[r][s:e] for r, s, e in zip(rows.tolist(), bounds.starts.tolist(), bounds.ends.tolist())],
         parent_id=parent.to_numpy(),
-        sentence=np.array([k for k, _, _ in flat], dtype=np.int64),
-        start=np.array([s for _, s, _ in flat], dtype=np.int64),
-        end=np.array([e for _, _, e in flat], dtype=np.int64),
+        sentence=sentence,
+        start=bounds.starts.copy(),
+        end=bounds.ends.copy(),
     )
     meta = {**corpus.meta, "name": f"{corpus.meta.get('name') or 'corpus'} (sentences)", "sentences_of": corpus.fingerprint}
     return Corpus(docs, meta, ())
