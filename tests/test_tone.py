@@ -210,3 +210,16 @@ def test_a_group_with_one_document_says_why_it_has_no_interval():
     two = tone(corpus, n_boot=50, families=["government_side", "armed_opposition"]).set_index(["group", "family"])
     assert two.loc[("A", "government_side"), "note"] == ""
     assert two.loc[("B", "armed_opposition"), "note"] == "only 1 scored sentence(s); one document: no interval"
+
+
+def test_tone_and_descriptors_list_numeric_groups_in_numeric_order():
+    corpus = framelens.datasets.load_sample()
+    corpus.docs["wave"] = np.arange(len(corpus)) % 11 + 1  # 1 … 11: as text, "10" would come before "2"
+    waves = [str(w) for w in range(1, 12)]
+    t = tone(corpus, "conflict_actors", by="wave", n_boot=0)
+    assert list(dict.fromkeys(t["group"])) == waves
+    d = descriptors(corpus, "conflict_actors", by="wave", min_count=1)
+    listed = list(dict.fromkeys(d["group"]))
+    assert len(listed) > 2 and listed == [w for w in waves if w in set(listed)]
+    # the same groups as framelens.score, in its order
+    assert framelens.score(corpus, "conflict_actors", by="wave")["wave"].tolist() == waves

@@ -195,7 +195,7 @@ def tone(
     if not (isinstance(ci, float) and 0.0 < ci < 1.0):
         raise ParameterError(f"ci must be a float between 0 and 1, not {ci!r}")
     corpus, lex = as_corpus(corpus), as_lexicon(lexicon)
-    group_of = corpus.groups(by)  # validates `by` before any work
+    corpus.groups(by)  # validates `by` before any work
     fam_ids = _families(lex, families)
     fam_index = {f: i for i, f in enumerate(fam_ids)}
     unit_set = units(corpus, max_tokens=max_tokens, max_chars=max_chars)
@@ -235,7 +235,7 @@ def tone(
             counts[d, f] += 1
 
     rng = np.random.default_rng(seed)
-    codes, names = pd.factorize(group_of.to_numpy(), sort=True)
+    codes, names = _group_codes(corpus, by)
     rows = []
     for g, name in enumerate(names):
         members = np.flatnonzero(codes == g)
@@ -256,6 +256,17 @@ def tone(
     record["skipped"] = skip_summary(unit_set, "tone")
     record["sentences"] = unit_set.n_units
     return result_table(out, record)
+
+
+def _group_codes(corpus: Any, by: Any) -> tuple[np.ndarray, list[str]]:
+    """Each document's group code and the group names, in the order :func:`framelens.score` and
+    the comparisons list them (numbers as numbers: page 9 before page 10)."""
+    if not len(corpus):
+        return np.zeros(0, dtype=np.int64), []
+    from ..compare._tables import resolve_groups
+
+    groups = resolve_groups(corpus, by)
+    return groups.codes, groups.names
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,12 +359,12 @@ def descriptors(
     _check_int("top", top, 1)
     _check_int("min_count", min_count, 1)
     corpus, lex = as_corpus(corpus), as_lexicon(lexicon)
-    group_of = corpus.groups(by)
+    corpus.groups(by)  # validates `by` before any work
     fam_ids = _families(lex, families)
     unit_set = units(corpus, max_tokens=max_tokens, max_chars=max_chars)
     matcher, hits = lexicon_hits(corpus, lex, engine)
     texts = corpus.texts
-    codes, names = pd.factorize(group_of.to_numpy(), sort=True)
+    codes, names = _group_codes(corpus, by)
     records = []  # (group code, family, descriptor, descriptor family or None, example)
     mentions = np.zeros((len(names), len(fam_ids)))
     fam_pos = {f: i for i, f in enumerate(fam_ids)}
@@ -401,7 +412,9 @@ def descriptors(
             continue
         k = keyness_from_counts(table, terms, [str(n) for n in names], totals=totals)
         k = k[(k["count"] >= min_count) & (k["z"] > 0)]
-        k = k.sort_values(["group", "z"], ascending=[True, False], kind="mergesort").groupby("group").head(top)
+        rank = {str(n): i for i, n in enumerate(names)}  # the groups' order (numbers as numbers)
+        k = k.sort_values(["group", "z"], key=lambda c: c.map(rank) if c.name == "group" else c,
+                          ascending=[True, False], kind="mergesort").groupby("group", sort=False).head(top)
         dfam = sub.dropna(subset=["descriptor_family"]).drop_duplicates("descriptor").set_index("descriptor")["descriptor_family"]
         example = sub.drop_duplicates(["code", "descriptor"]).assign(group=lambda x: [str(names[c]) for c in x["code"]])
         example = example.set_index(["group", "descriptor"])["example"]
@@ -421,7 +434,9 @@ def descriptors(
     out = pd.concat(out_parts, ignore_index=True) if out_parts else pd.DataFrame(columns=columns)
     if len(out):
         order = {f: i for i, f in enumerate(fam_ids)}
-        out = out.sort_values(["group", "family", "z"], key=lambda s: s.map(order) if s.name == "family" else s,
+        rank = {str(n): i for i, n in enumerate(names)}
+        out = out.sort_values(["group", "family", "z"], key=lambda s: s.map(order) if s.name == "family"
+                              else s.map(rank) if s.name == "group" else s,
                               ascending=[True, True, False], kind="mergesort").reset_index(drop=True)
         out["descriptor_family"] = out["descriptor_family"].where(out["descriptor_family"].notna(), pd.NA)
     record = provenance_record(corpus, lex, {"by": by, "top": top, "min_count": min_count, "families": fam_ids,
