@@ -44,8 +44,8 @@ if TYPE_CHECKING:  # NLTK is imported on first use: counting tokens (batch scori
 
     from ._punkt import PunktSpans
 
-__all__ = ["count_tokens", "count_tokens_many", "SentenceBounds", "sentence_bounds_many", "sentence_spans", "sentence_spans_many", "split_sentences",
-           "word_spans", "word_tokenize"]
+__all__ = ["SentenceBounds", "count_tokens", "count_tokens_many", "sentence_bounds_many", "sentence_spans",
+           "sentence_spans_many", "split_sentences", "word_spans", "word_tokenize"]
 
 _WORD_RUN = re.compile(r"\w+")
 _WORDPUNCT = re.compile(r"\w+|[^\w\s]+")
